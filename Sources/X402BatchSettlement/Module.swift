@@ -1,0 +1,1 @@
+// X402BatchSettlement: see README module map.

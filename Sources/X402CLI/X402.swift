@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct X402: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "x402",
+        abstract: "x402 batch-settlement in Swift.",
+        subcommands: [])
+}

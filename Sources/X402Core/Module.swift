@@ -1,0 +1,1 @@
+// X402Core: see README module map.

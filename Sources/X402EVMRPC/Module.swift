@@ -1,0 +1,1 @@
+// X402EVMRPC: see README module map.
