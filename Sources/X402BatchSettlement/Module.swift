@@ -1,1 +1,0 @@
-// X402BatchSettlement: see README module map.
