@@ -6,7 +6,6 @@ import PackageDescription
 // A buyer-only app links X402EVM/X402Core/X402BatchSettlement and no server framework.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(
