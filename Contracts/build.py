@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Compiles every Contracts/src/*.vy with Vyper into Contracts/artifacts/<stem>.json.
+
+Artifact: {"contractName", "source", "compiler", "abi", "bytecode", "deployedBytecode"}.
+Vyper emits no `error` ABI entries; a contract's custom errors are listed one signature per line
+(e.g. `InvalidSignature()`) in Contracts/src/<stem>.errors and added to its ABI here.
+
+  build.py           write artifacts
+  build.py --check   rebuild in memory and exit 1 if any committed artifact differs
+"""
+import json
+import re
+import sys
+from pathlib import Path
+
+import vyper
+
+ROOT = Path(__file__).resolve().parent
+SRC, OUT = ROOT / "src", ROOT / "artifacts"
+
+
+def error_entries(stem):
+    path = SRC / f"{stem}.errors"
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        m = re.fullmatch(r"(\w+)\((.*)\)", line)
+        if not m:
+            raise SystemExit(f"{path}: bad error signature {line!r}")
+        types = [t for t in m.group(2).split(",") if t]
+        entries.append({"type": "error", "name": m.group(1),
+                        "inputs": [{"name": f"arg{i}", "type": t} for i, t in enumerate(types)]})
+    return entries
+
+
+def build(path):
+    out = vyper.compile_code(path.read_text(), contract_path=str(path.relative_to(ROOT)),
+                             output_formats=["abi", "bytecode", "bytecode_runtime"])
+    return {
+        "contractName": path.stem,
+        "source": f"src/{path.name}",
+        "compiler": f"vyper {vyper.__version__}",
+        "abi": out["abi"] + error_entries(path.stem),
+        "bytecode": out["bytecode"],
+        "deployedBytecode": out["bytecode_runtime"],
+    }
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    OUT.mkdir(exist_ok=True)
+    stale = []
+    for path in sorted(SRC.glob("*.vy")):
+        text = json.dumps(build(path), indent=2, sort_keys=True) + "\n"
+        target = OUT / f"{path.stem}.json"
+        if check:
+            if not target.exists() or target.read_text() != text:
+                stale.append(target.name)
+        else:
+            target.write_text(text)
+    if stale:
+        print("stale artifacts (run Contracts/build.py): " + ", ".join(stale), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
