@@ -1,0 +1,130 @@
+import X402EVM
+
+// The batch-settlement EIP-712 types (protocol.md B.2–B.6), hashed directly: every struct member is one
+// 32-byte word, so each hash writes its words into a stack buffer and runs Keccak once, with no general
+// encoder and no heap allocation. The test suite checks every hash against X402EVM's general encoder.
+
+extension BatchSettlement {
+    /// Exact EIP-712 type strings (the input to each type hash).
+    public enum TypeString {
+        /// Domain of the settlement contract and of ERC-3009 tokens.
+        public static let domain = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+        /// Permit2's domain, which has no `version`.
+        public static let permit2Domain = "EIP712Domain(string name,uint256 chainId,address verifyingContract)"
+        public static let channelConfig =
+            "ChannelConfig(address payer,address payerAuthorizer,address receiver,address receiverAuthorizer,address token,uint40 withdrawDelay,bytes32 salt)"
+        public static let voucher = "Voucher(bytes32 channelId,uint128 maxClaimableAmount)"
+        public static let refund = "Refund(bytes32 channelId,uint256 nonce,uint128 amount)"
+        public static let claimEntry = "ClaimEntry(bytes32 channelId,uint128 maxClaimableAmount,uint128 totalClaimed)"
+        public static let claimBatch = "ClaimBatch(ClaimEntry[] claims)" + claimEntry
+        public static let receiveWithAuthorization =
+            "ReceiveWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
+        public static let tokenPermissions = "TokenPermissions(address token,uint256 amount)"
+        public static let depositWitness = "DepositWitness(bytes32 channelId)"
+        /// Permit2's fixed prefix of the witness type (its `PermitWitnessTransferFrom` stub).
+        public static let permit2WitnessStub =
+            "PermitWitnessTransferFrom(TokenPermissions permitted,address spender,uint256 nonce,uint256 deadline,"
+        /// `DEPOSIT_WITNESS_TYPE_STRING`, the suffix the collector passes to Permit2.
+        public static let depositWitnessTypeString = "DepositWitness witness)" + depositWitness + tokenPermissions
+        /// The full `PermitWitnessTransferFrom` type with the deposit witness.
+        public static let permitWitnessTransferFrom = permit2WitnessStub + depositWitnessTypeString
+    }
+
+    /// `keccak256` of each ``TypeString``.
+    public enum TypeHash {
+        public static let domain = Keccak256.hash(TypeString.domain)
+        public static let permit2Domain = Keccak256.hash(TypeString.permit2Domain)
+        public static let channelConfig = Keccak256.hash(TypeString.channelConfig)
+        public static let voucher = Keccak256.hash(TypeString.voucher)
+        public static let refund = Keccak256.hash(TypeString.refund)
+        public static let claimEntry = Keccak256.hash(TypeString.claimEntry)
+        public static let claimBatch = Keccak256.hash(TypeString.claimBatch)
+        public static let receiveWithAuthorization = Keccak256.hash(TypeString.receiveWithAuthorization)
+        public static let tokenPermissions = Keccak256.hash(TypeString.tokenPermissions)
+        public static let depositWitness = Keccak256.hash(TypeString.depositWitness)
+        public static let permitWitnessTransferFrom = Keccak256.hash(TypeString.permitWitnessTransferFrom)
+    }
+
+    static let domainNameHash = Keccak256.hash(domainName)
+    static let domainVersionHash = Keccak256.hash(domainVersion)
+    static let permit2NameHash = Keccak256.hash("Permit2")
+
+    /// The settlement contract's domain separator on `chainId`.
+    public static func domainSeparator(chainId: UInt64) -> Bytes32 {
+        TypedDataWords.hash(TypeHash.domain, domainNameHash, domainVersionHash, Bytes32(0, 0, 0, chainId), settlementAddress.word)
+    }
+
+    /// The Permit2 domain separator on `chainId` (`name = "Permit2"`, no version).
+    public static func permit2DomainSeparator(chainId: UInt64) -> Bytes32 {
+        TypedDataWords.hash(TypeHash.permit2Domain, permit2NameHash, Bytes32(0, 0, 0, chainId), permit2Address.word)
+    }
+}
+
+/// The batch-settlement EIP-712 domain on one chain, with its separator computed once.
+///
+/// Keep one per chain on hot paths; ``Voucher/digest(chainId:)`` and friends recompute it each call.
+public struct BatchSettlementDomain: Hashable, Sendable {
+    /// The chain id.
+    public let chainId: UInt64
+    /// `hashStruct(EIP712Domain)` for `x402 Batch Settlement`, version `1`, the settlement contract.
+    public let separator: Bytes32
+
+    /// Computes the separator for `chainId`.
+    public init(chainId: UInt64) {
+        self.chainId = chainId
+        self.separator = BatchSettlement.domainSeparator(chainId: chainId)
+    }
+
+    /// The domain as a general EIP-712 domain (for wallets and cross-checks).
+    public var eip712Domain: EIP712Domain {
+        EIP712Domain(name: BatchSettlement.domainName, version: BatchSettlement.domainVersion,
+                     chainId: UInt256(chainId), verifyingContract: BatchSettlement.settlementAddress)
+    }
+
+    /// `keccak256(0x1901 ‖ separator ‖ structHash)`.
+    @inlinable
+    public func digest(structHash: Bytes32) -> Bytes32 {
+        EIP712Domain.digest(domainSeparator: separator, structHash: structHash)
+    }
+}
+
+// MARK: Word hashing
+
+/// Keccak over a few 32-byte words in a stack buffer (the whole encoding of these structs).
+enum TypedDataWords {
+    @inline(__always)
+    static func hash(count: Int, _ fill: (UnsafeMutableRawPointer) -> Void) -> Bytes32 {
+        withUnsafeTemporaryAllocation(byteCount: 32 * count, alignment: 8) { buffer in
+            fill(buffer.baseAddress!)
+            return Keccak256.hash(UnsafeRawBufferPointer(buffer))
+        }
+    }
+
+    @inline(__always)
+    static func hash(_ a: Bytes32, _ b: Bytes32) -> Bytes32 {
+        hash(count: 2) { p in a.write(to: p); b.write(to: p + 32) }
+    }
+
+    @inline(__always)
+    static func hash(_ a: Bytes32, _ b: Bytes32, _ c: Bytes32) -> Bytes32 {
+        hash(count: 3) { p in a.write(to: p); b.write(to: p + 32); c.write(to: p + 64) }
+    }
+
+    @inline(__always)
+    static func hash(_ a: Bytes32, _ b: Bytes32, _ c: Bytes32, _ d: Bytes32) -> Bytes32 {
+        hash(count: 4) { p in a.write(to: p); b.write(to: p + 32); c.write(to: p + 64); d.write(to: p + 96) }
+    }
+
+    @inline(__always)
+    static func hash(_ a: Bytes32, _ b: Bytes32, _ c: Bytes32, _ d: Bytes32, _ e: Bytes32) -> Bytes32 {
+        hash(count: 5) { p in
+            a.write(to: p); b.write(to: p + 32); c.write(to: p + 64); d.write(to: p + 96); e.write(to: p + 128)
+        }
+    }
+
+    /// An unsigned integer as a big-endian word (ABI `uint128`, `uint40`, `uint256` low half).
+    @inline(__always)
+    static func word(_ value: UInt128) -> Bytes32 {
+        Bytes32(0, 0, UInt64(truncatingIfNeeded: value >> 64), UInt64(truncatingIfNeeded: value))
+    }
+}

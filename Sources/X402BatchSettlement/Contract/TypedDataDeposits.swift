@@ -1,0 +1,178 @@
+import X402EVM
+
+// Deposit authorizations: ERC-3009 `ReceiveWithAuthorization` (protocol.md B.5) and Permit2
+// `PermitWitnessTransferFrom` with the `DepositWitness` witness (B.6).
+
+/// An ERC-3009 token's EIP-712 domain (`name`, `version`, `chainId`, `verifyingContract = token`), separator
+/// computed once.
+public struct ERC3009Domain: Hashable, Sendable {
+    /// The token's EIP-712 name (`extra.name`, e.g. `"USDC"`).
+    public let name: String
+    /// The token's EIP-712 version (`extra.version`, e.g. `"2"`).
+    public let version: String
+    /// The chain id.
+    public let chainId: UInt64
+    /// The token contract.
+    public let token: Address
+    /// `hashStruct(EIP712Domain)`.
+    public let separator: Bytes32
+
+    /// Computes the separator.
+    public init(name: String, version: String, chainId: UInt64, token: Address) {
+        self.name = name
+        self.version = version
+        self.chainId = chainId
+        self.token = token
+        self.separator = TypedDataWords.hash(BatchSettlement.TypeHash.domain, Keccak256.hash(name), Keccak256.hash(version),
+                                             Bytes32(0, 0, 0, chainId), token.word)
+    }
+
+    /// The domain as a general EIP-712 domain.
+    public var eip712Domain: EIP712Domain {
+        EIP712Domain(name: name, version: version, chainId: UInt256(chainId), verifyingContract: token)
+    }
+}
+
+extension BatchSettlement {
+    /// The ERC-3009 nonce of a deposit: `keccak256(channelId ‖ salt)`, binding the authorization to one channel.
+    /// `salt` is the wire `erc3009Authorization.salt` (32 bytes, read on chain as a `uint256`).
+    public static func erc3009DepositNonce(channelId: Bytes32, salt: Bytes32) -> Bytes32 {
+        TypedDataWords.hash(channelId, salt)
+    }
+}
+
+/// ERC-3009 `ReceiveWithAuthorization`: the payer lets `to` pull `value` tokens within a time window.
+public struct ReceiveWithAuthorization: Hashable, Sendable {
+    public var from: Address
+    public var to: Address
+    public var value: UInt256
+    public var validAfter: UInt256
+    public var validBefore: UInt256
+    public var nonce: Bytes32
+
+    /// Creates an authorization with explicit fields.
+    public init(from: Address, to: Address, value: UInt256, validAfter: UInt256, validBefore: UInt256, nonce: Bytes32) {
+        self.from = from
+        self.to = to
+        self.value = value
+        self.validAfter = validAfter
+        self.validBefore = validBefore
+        self.nonce = nonce
+    }
+
+    /// The authorization of a batch-settlement deposit: `to` the ERC-3009 collector, `validAfter = 0`,
+    /// nonce ``BatchSettlement/erc3009DepositNonce(channelId:salt:)``.
+    public static func deposit(payer: Address, amount: UInt128, validBefore: UInt64, channelId: Bytes32, salt: Bytes32)
+        -> ReceiveWithAuthorization
+    {
+        ReceiveWithAuthorization(from: payer, to: BatchSettlement.erc3009CollectorAddress, value: UInt256(amount),
+                                 validAfter: .zero, validBefore: UInt256(validBefore),
+                                 nonce: BatchSettlement.erc3009DepositNonce(channelId: channelId, salt: salt))
+    }
+
+    /// `hashStruct(ReceiveWithAuthorization)`.
+    public var structHash: Bytes32 {
+        TypedDataWords.hash(count: 7) { p in
+            BatchSettlement.TypeHash.receiveWithAuthorization.write(to: p)
+            from.word.write(to: p + 32)
+            to.word.write(to: p + 64)
+            value.word.write(to: p + 96)
+            validAfter.word.write(to: p + 128)
+            validBefore.word.write(to: p + 160)
+            nonce.write(to: p + 192)
+        }
+    }
+
+    /// The digest the payer signs under the token's domain.
+    public func digest(in domain: ERC3009Domain) -> Bytes32 {
+        EIP712Domain.digest(domainSeparator: domain.separator, structHash: structHash)
+    }
+
+    /// The authorization as general typed data.
+    public func typedData(domain: ERC3009Domain) -> EIP712TypedData {
+        let fields: [EIP712Field] = [
+            .init(name: "from", type: "address"), .init(name: "to", type: "address"), .init(name: "value", type: "uint256"),
+            .init(name: "validAfter", type: "uint256"), .init(name: "validBefore", type: "uint256"),
+            .init(name: "nonce", type: "bytes32"),
+        ]
+        let message: EIP712Value = [
+            "from": .address(from), "to": .address(to), "value": .uint(value), "validAfter": .uint(validAfter),
+            "validBefore": .uint(validBefore), "nonce": .bytes32(nonce),
+        ]
+        // Constant, valid declarations: construction cannot fail.
+        return try! EIP712TypedData(types: ["ReceiveWithAuthorization": fields], primaryType: "ReceiveWithAuthorization",
+                                    domain: domain.eip712Domain, message: message)
+    }
+}
+
+/// Permit2 `PermitWitnessTransferFrom` with the batch-settlement `DepositWitness(bytes32 channelId)` witness,
+/// signed on Permit2's version-less domain.
+public struct PermitWitnessTransferFrom: Hashable, Sendable {
+    /// `permitted.token`: the ERC-20.
+    public var token: Address
+    /// `permitted.amount`: the deposit.
+    public var amount: UInt256
+    /// Who may execute the transfer: the Permit2 deposit collector.
+    public var spender: Address
+    /// Permit2's unordered nonce (random; a decimal string on the wire).
+    public var nonce: UInt256
+    /// Unix seconds after which Permit2 rejects the signature.
+    public var deadline: UInt256
+    /// `witness.channelId`.
+    public var channelId: Bytes32
+
+    /// Creates a permit; `spender` defaults to the canonical Permit2 deposit collector.
+    public init(token: Address, amount: UInt256, spender: Address = BatchSettlement.permit2CollectorAddress,
+                nonce: UInt256, deadline: UInt256, channelId: Bytes32) {
+        self.token = token
+        self.amount = amount
+        self.spender = spender
+        self.nonce = nonce
+        self.deadline = deadline
+        self.channelId = channelId
+    }
+
+    /// `hashStruct(DepositWitness)`, the `witness` argument the collector passes to Permit2.
+    public static func depositWitnessHash(channelId: Bytes32) -> Bytes32 {
+        TypedDataWords.hash(BatchSettlement.TypeHash.depositWitness, channelId)
+    }
+
+    /// `hashStruct(PermitWitnessTransferFrom)` with the deposit witness.
+    public var structHash: Bytes32 {
+        let permitted = TypedDataWords.hash(BatchSettlement.TypeHash.tokenPermissions, token.word, amount.word)
+        let witness = Self.depositWitnessHash(channelId: channelId)
+        return TypedDataWords.hash(count: 6) { p in
+            BatchSettlement.TypeHash.permitWitnessTransferFrom.write(to: p)
+            permitted.write(to: p + 32)
+            spender.word.write(to: p + 64)
+            nonce.word.write(to: p + 96)
+            deadline.word.write(to: p + 128)
+            witness.write(to: p + 160)
+        }
+    }
+
+    /// The digest the payer signs on `chainId` (Permit2 at its canonical address).
+    public func digest(chainId: UInt64) -> Bytes32 {
+        EIP712Domain.digest(domainSeparator: BatchSettlement.permit2DomainSeparator(chainId: chainId), structHash: structHash)
+    }
+
+    /// The permit as general typed data.
+    public func typedData(chainId: UInt64) -> EIP712TypedData {
+        let types: [String: [EIP712Field]] = [
+            "PermitWitnessTransferFrom": [
+                .init(name: "permitted", type: "TokenPermissions"), .init(name: "spender", type: "address"),
+                .init(name: "nonce", type: "uint256"), .init(name: "deadline", type: "uint256"),
+                .init(name: "witness", type: "DepositWitness"),
+            ],
+            "TokenPermissions": [.init(name: "token", type: "address"), .init(name: "amount", type: "uint256")],
+            "DepositWitness": [.init(name: "channelId", type: "bytes32")],
+        ]
+        let message: EIP712Value = [
+            "permitted": ["token": .address(token), "amount": .uint(amount)], "spender": .address(spender),
+            "nonce": .uint(nonce), "deadline": .uint(deadline), "witness": ["channelId": .bytes32(channelId)],
+        ]
+        let domain = EIP712Domain(name: "Permit2", chainId: UInt256(chainId), verifyingContract: BatchSettlement.permit2Address)
+        // Constant, valid declarations: construction cannot fail.
+        return try! EIP712TypedData(types: types, primaryType: "PermitWitnessTransferFrom", domain: domain, message: message)
+    }
+}
