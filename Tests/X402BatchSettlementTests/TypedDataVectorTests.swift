@@ -94,4 +94,26 @@ import X402EVM
             #expect(try m.permit.typedData(chainId: v.chainId).digest() == v.permit2.digest, "vector \(i)")
         }
     }
+
+    @Test func everySignatureMatchesTheSDKByteForByte() async throws {
+        for (i, v) in try Self.load().enumerated() {
+            let m = try Self.messages(v)
+            let payer = PrivateKeySigner(try PrivateKey(hex: v.payerKey))
+            let authorizer = PrivateKeySigner(try PrivateKey(hex: v.receiverAuthorizerKey))
+            #expect(payer.address == v.channelConfig.payer && authorizer.address == v.channelConfig.receiverAuthorizer)
+            let domain = BatchSettlementDomain(chainId: v.chainId)
+            #expect(try await m.voucher.sign(with: payer, in: domain).hex == v.voucher.signature, "vector \(i)")
+            #expect(try await m.refund.sign(with: authorizer, chainId: v.chainId).hex == v.refund.signature, "vector \(i)")
+            #expect(try await m.batch.sign(with: authorizer, chainId: v.chainId).hex == v.claimBatch.signature, "vector \(i)")
+            #expect(try await m.authorization.sign(with: payer, in: m.tokenDomain).hex == v.erc3009.signature, "vector \(i)")
+            #expect(try await m.permit.sign(with: payer, chainId: v.chainId).hex == v.permit2.signature, "vector \(i)")
+            #expect(try m.voucher.recoverSigner(Signature(hex: v.voucher.signature), in: domain) == payer.address, "vector \(i)")
+            #expect(try m.refund.recoverSigner(Signature(hex: v.refund.signature), in: domain) == authorizer.address, "vector \(i)")
+            #expect(try m.batch.recoverSigner(Signature(hex: v.claimBatch.signature), in: domain) == authorizer.address, "vector \(i)")
+            #expect(try m.authorization.recoverSigner(Signature(hex: v.erc3009.signature), in: m.tokenDomain) == payer.address,
+                    "vector \(i)")
+            #expect(try m.permit.recoverSigner(Signature(hex: v.permit2.signature), chainId: v.chainId) == payer.address,
+                    "vector \(i)")
+        }
+    }
 }
