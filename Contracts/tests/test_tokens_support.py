@@ -84,6 +84,9 @@ class Chain:
                 a = e.args[0]
                 if isinstance(a, Exception):
                     a = a.args[0]
+                if isinstance(a, str) and a[:2] in ("b'", 'b"'):  # eth-tester: repr of raw revert bytes
+                    import ast
+                    return False, ast.literal_eval(a)
                 if isinstance(a, str):  # eth-tester already decoded an Error(string)
                     return False, error_string(a) if a else b""
                 return False, a if isinstance(a, bytes) else b""
