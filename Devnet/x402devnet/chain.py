@@ -411,8 +411,9 @@ class Devnet:
             except (UtilsValidationError, InsufficientFunds) as exc:
                 raise RPCError(-32000, classify_validation_error(exc))
             gas_used = vm.finalize_gas_used(tx, computation)
-            pre_refund = gas - computation.get_gas_remaining() + computation.data_floor_gas
-            return computation, gas_used, pre_refund
+            executed = computation.msg.gas - computation.get_gas_remaining()  # beyond intrinsic gas
+            pre_refund = gas - computation.get_gas_remaining()
+            return computation, gas_used, (pre_refund, executed)
 
     @staticmethod
     def raise_for_computation(computation):
@@ -434,10 +435,10 @@ class Devnet:
         with self.lock:
             header = self._call_context(tag)
             cap = call.get("gas") or header.gas_limit
-            computation, used, pre_refund = self.execute(call, tag, gas=cap)
+            computation, used, (pre_refund, executed) = self.execute(call, tag, gas=cap)
             self.raise_for_computation(computation)
             # Cover the refund (needed before it is paid back) and the 63/64 rule of nested calls.
-            estimate = max(used, pre_refund + pre_refund // 32)
+            estimate = max(used, pre_refund + executed // 32)
             estimate = min(max(estimate, 21000), cap)
             for _ in range(8):
                 computation, _, _ = self.execute(call, tag, gas=estimate)
@@ -492,6 +493,7 @@ class Devnet:
         """Signs a type-2 tx for an unlocked dev account and sends it. fields: to, value, data,
         gas (optional: estimated), nonce (optional)."""
         from eth_account import Account
+        from eth_utils import to_checksum_address
 
         with self.lock:
             pk = self.keys.get(key_addr)
@@ -514,7 +516,7 @@ class Devnet:
                 "value": fields.get("value") or 0, "data": fields.get("data") or b"",
             }
             if fields.get("to"):
-                tx["to"] = "0x" + fields["to"].hex()
+                tx["to"] = to_checksum_address(fields["to"])
             raw = Account.sign_transaction(tx, pk.to_bytes()).raw_transaction
             return self.send_raw_transaction(bytes(raw))
 
@@ -542,7 +544,7 @@ class Devnet:
 
 
 def _topics_match(log_topics, want):
-    if len(want) > len(log_topics) and any(w is not None for w in want[len(log_topics):]):
+    if len(want) > len(log_topics):  # geth: a filter longer than the log's topics never matches
         return False
     for i, w in enumerate(want):
         if w is None:
