@@ -160,6 +160,9 @@ class Devnet:
         self.queued = {}  # sender -> {nonce: tx}: future-nonce transactions waiting for a gap
         self.keys = {}  # address bytes -> eth_keys PrivateKey (unlocked dev accounts)
         self._read_state_cache = (None, None)
+        self._call_vms = {}
+        self._nonces = {}  # sender -> next nonce at the latest state (EOA nonces change only by txs)
+        self._tx_builder = self.chain.get_vm_class_for_block_number(1).get_transaction_builder()
 
     # ---------------------------------------------------------------- time
 
@@ -249,6 +252,7 @@ class Devnet:
             state = vm.state
             fn(state)
             state.persist()
+            self._nonces.clear()
             self.state_root = state.state_root
             self.chain.header = self.chain.header.copy(state_root=self.state_root)
 
@@ -256,8 +260,7 @@ class Devnet:
 
     def decode_raw(self, raw):
         try:
-            vm = self.chain.get_vm(self.chain.header)
-            tx = vm.get_transaction_builder().decode(raw)
+            tx = self._tx_builder.decode(raw)
             tx.check_signature_validity()
             sender = tx.sender
         except RPCError:
@@ -269,12 +272,18 @@ class Devnet:
             raise RPCError(-32000, "invalid chain id %d (want %d)" % (tx_chain_id, self.chain_id))
         return tx, sender
 
+    def account_nonce(self, address):
+        n = self._nonces.get(address)
+        if n is None:
+            n = self._nonces[address] = self.latest_state().get_nonce(address)
+        return n
+
     def send_raw_transaction(self, raw):
         with self.lock:
             tx, sender = self.decode_raw(raw)
             if tx.hash in self.tx_index:
                 return tx.hash  # already mined: idempotent re-broadcast
-            nonce = self.latest_state().get_nonce(sender)
+            nonce = self.account_nonce(sender)
             if tx.nonce < nonce:
                 raise RPCError(-32000, "nonce too low: next nonce %d, tx nonce %d" % (nonce, tx.nonce))
             if tx.nonce > nonce:
@@ -291,7 +300,7 @@ class Devnet:
     def _drain_queue(self, sender):
         q = self.queued.get(sender)
         while q:
-            nonce = self.latest_state().get_nonce(sender)
+            nonce = self.account_nonce(sender)
             tx = q.pop(nonce, None)
             if tx is None:
                 break
@@ -310,26 +319,26 @@ class Devnet:
         return None
 
     def _mine_tx(self, tx, sender):
-        chain = self.chain
-        saved_header = chain.header
-        chain.header = chain.header.copy(timestamp=self.next_timestamp())
         try:
-            _, receipt, computation = chain.apply_transaction(tx)
+            return self._mine([tx])
         except (UtilsValidationError, InsufficientFunds) as exc:
-            chain.header = saved_header
             raise RPCError(-32000, classify_validation_error(exc))
-        except Exception:
-            chain.header = saved_header
-            raise
-        block = self._mine(chain)
-        return block
 
-    def _mine(self, chain):
-        block = chain.mine_block(mix_hash=os.urandom(32))
+    def _mine(self, transactions):
+        """Mines one block holding `transactions` on top of the head (state: self.state_root)."""
+        chain = self.chain
+        base = chain.header.copy(timestamp=self.next_timestamp())
+        saved = chain.header
+        chain.header = base
+        try:
+            result, receipts, _ = chain.mine_all(transactions, mix_hash=os.urandom(32))
+        except Exception:
+            chain.header = saved
+            raise
+        block = result.imported_block
         self.next_ts_exact = None
         self.next_ts_min = 0
         base_fee = block.header.base_fee_per_gas or 0
-        receipts = block.get_receipts(chain.chaindb)
         txs = []
         prev_cum = 0
         log_index = 0
@@ -355,6 +364,9 @@ class Devnet:
         for t in txs:
             t.block = brec
             self.tx_index[t.hash] = t
+            self._nonces[t.sender] = t.tx.nonce + 1
+        if any(t.contract_address or getattr(t.tx, "type_id", None) == 4 for t in txs):
+            self._nonces.clear()  # creations and EIP-7702 authorizations touch other nonces
         self.blocks.append(brec)
         self.state_root = block.header.state_root
         if chain.header.state_root != self.state_root:  # never expected; keep the invariant
@@ -367,27 +379,40 @@ class Devnet:
         with self.lock:
             if timestamp is not None:
                 self.set_next_block_timestamp(timestamp)
-            self.chain.header = self.chain.header.copy(timestamp=self.next_timestamp())
-            return self._mine(self.chain)
+            return self._mine([])
 
     # ---------------------------------------------------------------- calls
 
     def _call_context(self, tag):
+        """(base header, state root, cache key or None) for a call at a block tag."""
         if tag == "pending":
-            header = self.chain.header.copy(timestamp=self.next_timestamp())
-        else:
-            rec = self.resolve_block(tag)
-            if rec is None:
-                raise RPCError(-32000, "header not found")
-            header = rec.header
-            if rec is self.head:
-                header = header.copy(state_root=self.state_root)
-        return header
+            return self.chain.header.copy(timestamp=self.next_timestamp()), self.state_root, None
+        rec = self.resolve_block(tag)
+        if rec is None:
+            raise RPCError(-32000, "header not found")
+        root = self.state_root if rec is self.head else rec.header.state_root
+        return rec.header, root, (rec.hash, root)
+
+    def _call_vm(self, header, root, key, overrides):
+        """A VM for calls; reused (state snapshot/revert around each call) while the context is
+        unchanged, so its trie caches make repeated eth_calls cheap."""
+        if key is not None:
+            key = key + tuple(sorted(overrides.items()))
+            vm = self._call_vms.get(key)
+            if vm is not None:
+                return vm
+        vm = self.chain.get_vm(header.copy(state_root=root, **overrides))
+        if key is not None:
+            if len(self._call_vms) >= 8:
+                self._call_vms.clear()
+            self._call_vms[key] = vm
+        return vm
 
     def execute(self, call, tag="latest", gas=None):
-        """Runs a call object on a throw-away state. Returns (computation, gas_used)."""
+        """Runs a call object on a throw-away state.
+        Returns (computation, gas_used, (pre_refund_gas, executed_gas))."""
         with self.lock:
-            header = self._call_context(tag)
+            header, root, key = self._call_context(tag)
             gas_price = call.get("gas_price")
             fee_fields = call.get("max_fee_per_gas") is not None
             if gas is None:
@@ -398,18 +423,20 @@ class Devnet:
                 overrides["base_fee_per_gas"] = 0
             elif gas_price is None:
                 gas_price = call["max_fee_per_gas"]
-            header = header.copy(**overrides)
-            vm = self.chain.get_vm(header)
+            vm = self._call_vm(header, root, key, overrides)
             state = vm.state
             sender = call.get("from") or ZERO_ADDRESS
             unsigned = vm.create_unsigned_transaction(
                 nonce=state.get_nonce(sender), gas_price=gas_price, gas=gas,
                 to=call.get("to") or b"", value=call.get("value") or 0, data=call.get("data") or b"")
             tx = SpoofTransaction(unsigned, from_=sender)
+            snapshot = state.snapshot()
             try:
                 computation = state.apply_transaction(tx)
             except (UtilsValidationError, InsufficientFunds) as exc:
                 raise RPCError(-32000, classify_validation_error(exc))
+            finally:
+                state.revert(snapshot)
             gas_used = vm.finalize_gas_used(tx, computation)
             executed = computation.msg.gas - computation.get_gas_remaining()  # beyond intrinsic gas
             pre_refund = gas - computation.get_gas_remaining()
@@ -433,7 +460,7 @@ class Devnet:
     def estimate_gas(self, call, tag="latest"):
         """One execution at the cap, then a confirmation at the estimate (no binary search)."""
         with self.lock:
-            header = self._call_context(tag)
+            header = self._call_context(tag)[0]
             cap = call.get("gas") or header.gas_limit
             computation, used, (pre_refund, executed) = self.execute(call, tag, gas=cap)
             self.raise_for_computation(computation)
@@ -471,6 +498,7 @@ class Devnet:
                     self.tx_index.pop(t.hash, None)
             del self.blocks[length:]
             self.state_root = state_root
+            self._nonces.clear()
             self.queued.clear()
             self.chain.header = self.chain.create_header_from_parent(self.head.header).copy(
                 state_root=state_root)
@@ -502,7 +530,7 @@ class Devnet:
             q = self.queued.get(key_addr, {})
             nonce = fields.get("nonce")
             if nonce is None:
-                nonce = self.latest_state().get_nonce(key_addr)
+                nonce = self.account_nonce(key_addr)
                 while nonce in q:
                     nonce += 1
             gas = fields.get("gas")
