@@ -8,9 +8,43 @@ import time
 from pathlib import Path
 
 
+import queue
+
+_log_queue = queue.Queue(maxsize=10000)
+_log_dropped = [0]
+
+
+def _log_writer():
+    while True:
+        line = _log_queue.get()
+        if line is None:
+            return
+        try:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+        except Exception:
+            pass
+
+
+_log_thread = threading.Thread(target=_log_writer, daemon=True)
+_log_thread.start()
+
+
 def log(msg):
-    sys.stderr.write("[devnet] %s\n" % msg)
-    sys.stderr.flush()
+    """Never blocks the server: a parent that does not drain our stderr pipe costs log lines, not
+    progress."""
+    try:
+        _log_queue.put_nowait("[devnet] %s\n" % msg)
+    except queue.Full:
+        _log_dropped[0] += 1
+
+
+def flush_logs(timeout=2.0):
+    try:
+        _log_queue.put(None, timeout=timeout)
+    except queue.Full:
+        return
+    _log_thread.join(timeout)
 
 
 def main(argv=None):
@@ -39,12 +73,14 @@ def main(argv=None):
                               log=chain_log)
     except Exception as exc:
         log("genesis failed: %s" % exc)
+        flush_logs()
         return 1
     devnet.log = chain_log
     try:
         server = Server((args.host, args.port), Methods(devnet), log)
     except OSError as exc:
         log("cannot listen on %s:%d: %s" % (args.host, args.port, exc))
+        flush_logs()
         return 1
     port = server.server_address[1]
 
@@ -66,6 +102,7 @@ def main(argv=None):
     log("shutting down")
     server.shutdown()
     server.server_close()
+    flush_logs(0.5)
     return 0
 
 
