@@ -93,8 +93,11 @@ def main(argv=None):
     signal.signal(signal.SIGINT, on_signal)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
-    log("chain id %d, %d contracts, deployer 0x%s, started in %.2f s"
-        % (devnet.chain_id, len(devnet.contracts), devnet.deployer.hex(), time.time() - t0))
+    from eth_keys.backends import get_default_backend_class
+
+    log("chain id %d, %d contracts, deployer 0x%s, ecc %s, started in %.2f s"
+        % (devnet.chain_id, len(devnet.contracts), devnet.deployer.hex(),
+           get_default_backend_class().rsplit(".", 1)[-1], time.time() - t0))
     sys.stdout.write("ready http://%s:%d\n" % ("127.0.0.1" if args.host in ("0.0.0.0", "") else args.host, port))
     sys.stdout.flush()
     while not stop.wait(1.0):
