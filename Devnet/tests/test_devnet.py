@@ -374,3 +374,21 @@ def test_concurrent_clients(rpc, devnet_url):
     assert len(set(hashes)) == 40
     for h in hashes:
         assert rpc("eth_getTransactionReceipt", h)["status"] == "0x1"
+
+
+def test_eth_call_state_overrides(rpc, probe):
+    target = "0x" + "43" * 20
+    out = rpc("eth_call", {"to": target, "data": "0x"}, "latest", {target: {"code": "0x602a60005260206000f3"}})
+    assert int(out, 16) == 42
+    assert rpc("eth_getCode", target, "latest") == "0x"  # nothing persisted
+    slot = "0x" + (5).to_bytes(32, "big").hex()
+    # Vyper HashMap slot: keccak(slot_of_map . key); read through the getter with stateDiff on a raw slot
+    out = rpc("eth_call", {"to": probe, "data": calldata("check(uint256)", ["uint256"], [3])}, "latest",
+              {probe: {"stateDiff": {slot: "0x" + (1).to_bytes(32, "big").hex()}}})
+    assert int(out, 16) == 6
+    poor = "0x" + "44" * 20
+    out = rpc("eth_call", {"from": poor, "to": ADDR0, "value": hex(10**18)}, "latest",
+              {poor: {"balance": hex(2 * 10**18)}})
+    assert out == "0x"
+    err = rpc.raw("eth_call", [{"from": poor, "to": ADDR0, "value": hex(10**18)}, "latest"])["error"]
+    assert err["code"] == -32000 and "insufficient funds" in err["message"]

@@ -408,7 +408,7 @@ class Devnet:
             self._call_vms[key] = vm
         return vm
 
-    def execute(self, call, tag="latest", gas=None):
+    def execute(self, call, tag="latest", gas=None, state_overrides=None):
         """Runs a call object on a throw-away state.
         Returns (computation, gas_used, (pre_refund_gas, executed_gas))."""
         with self.lock:
@@ -426,12 +426,14 @@ class Devnet:
             vm = self._call_vm(header, root, key, overrides)
             state = vm.state
             sender = call.get("from") or ZERO_ADDRESS
-            unsigned = vm.create_unsigned_transaction(
-                nonce=state.get_nonce(sender), gas_price=gas_price, gas=gas,
-                to=call.get("to") or b"", value=call.get("value") or 0, data=call.get("data") or b"")
-            tx = SpoofTransaction(unsigned, from_=sender)
             snapshot = state.snapshot()
             try:
+                if state_overrides:
+                    apply_state_overrides(state, state_overrides)
+                unsigned = vm.create_unsigned_transaction(
+                    nonce=state.get_nonce(sender), gas_price=gas_price, gas=gas,
+                    to=call.get("to") or b"", value=call.get("value") or 0, data=call.get("data") or b"")
+                tx = SpoofTransaction(unsigned, from_=sender)
                 computation = state.apply_transaction(tx)
             except (UtilsValidationError, InsufficientFunds) as exc:
                 raise RPCError(-32000, classify_validation_error(exc))
@@ -452,23 +454,24 @@ class Devnet:
             msg = {"OutOfGas": "out of gas", "InvalidInstruction": "invalid opcode"}.get(name, str(err) or name)
             raise RPCError(-32000, msg)
 
-    def call(self, call, tag="latest"):
-        computation, _, _ = self.execute(call, tag)
+    def call(self, call, tag="latest", state_overrides=None):
+        computation, _, _ = self.execute(call, tag, state_overrides=state_overrides)
         self.raise_for_computation(computation)
         return bytes(computation.output)
 
-    def estimate_gas(self, call, tag="latest"):
+    def estimate_gas(self, call, tag="latest", state_overrides=None):
         """One execution at the cap, then a confirmation at the estimate (no binary search)."""
         with self.lock:
             header = self._call_context(tag)[0]
             cap = call.get("gas") or header.gas_limit
-            computation, used, (pre_refund, executed) = self.execute(call, tag, gas=cap)
+            computation, used, (pre_refund, executed) = self.execute(call, tag, gas=cap,
+                                                                     state_overrides=state_overrides)
             self.raise_for_computation(computation)
             # Cover the refund (needed before it is paid back) and the 63/64 rule of nested calls.
             estimate = max(used, pre_refund + executed // 32)
             estimate = min(max(estimate, 21000), cap)
             for _ in range(8):
-                computation, _, _ = self.execute(call, tag, gas=estimate)
+                computation, _, _ = self.execute(call, tag, gas=estimate, state_overrides=state_overrides)
                 if not computation.is_error:
                     return estimate
                 if estimate >= cap:
@@ -569,6 +572,24 @@ class Devnet:
                         continue
                     out.append((rec, log))
             return out
+
+
+def apply_state_overrides(state, overrides):
+    """geth-style eth_call state overrides, already parsed:
+    {address: {"balance": int, "nonce": int, "code": bytes, "state": {slot: int}, "stateDiff": {slot: int}}}"""
+    for addr, o in overrides.items():
+        if "balance" in o:
+            state.set_balance(addr, o["balance"])
+        if "nonce" in o:
+            state.set_nonce(addr, o["nonce"])
+        if "code" in o:
+            state.set_code(addr, o["code"])
+        if "state" in o:
+            state.delete_storage(addr)
+            for slot, value in o["state"].items():
+                state.set_storage(addr, slot, value)
+        for slot, value in o.get("stateDiff", {}).items():
+            state.set_storage(addr, slot, value)
 
 
 def _topics_match(log_topics, want):

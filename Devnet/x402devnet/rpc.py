@@ -102,6 +102,32 @@ def p_call(obj):
     return out
 
 
+def p_state_overrides(v):
+    if not v:
+        return None
+    if not isinstance(v, dict):
+        raise RPCError(-32602, "invalid state overrides")
+    out = {}
+    for addr, o in v.items():
+        if not isinstance(o, dict):
+            raise RPCError(-32602, "invalid state override for %s" % addr)
+        if "state" in o and "stateDiff" in o:
+            raise RPCError(-32602, "both state and stateDiff given for %s" % addr)
+        po = {}
+        if o.get("balance") is not None:
+            po["balance"] = p_quantity(o["balance"], "balance")
+        if o.get("nonce") is not None:
+            po["nonce"] = p_quantity(o["nonce"], "nonce")
+        if o.get("code") is not None:
+            po["code"] = p_data(o["code"], "code")
+        for key in ("state", "stateDiff"):
+            if o.get(key) is not None:
+                po[key] = {int.from_bytes(p_data(k, "slot"), "big"): int.from_bytes(p_data(val, "value"), "big")
+                           for k, val in o[key].items()}
+        out[p_address(addr)] = po
+    return out
+
+
 def param(params, i, default=None, required=False):
     if i < len(params):
         return params[i]
@@ -440,13 +466,12 @@ class Methods:
 
     def m_eth_call(self, p):
         call = p_call(param(p, 0, required=True))
-        if len(p) > 2 and p[2]:
-            raise RPCError(-32602, "state overrides are not supported")
-        return hx(self.d.call(call, p_block(param(p, 1))))
+        overrides = p_state_overrides(param(p, 2))
+        return hx(self.d.call(call, p_block(param(p, 1)), overrides))
 
     def m_eth_estimateGas(self, p):
         call = p_call(param(p, 0, required=True))
-        return q(self.d.estimate_gas(call, p_block(param(p, 1))))
+        return q(self.d.estimate_gas(call, p_block(param(p, 1)), p_state_overrides(param(p, 2))))
 
     def m_eth_sendRawTransaction(self, p):
         raw = p_data(param(p, 0, required=True), "raw transaction")
