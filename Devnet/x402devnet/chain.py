@@ -123,7 +123,7 @@ def classify_validation_error(exc):
         return "insufficient funds for gas * price + value: " + text
     if "base fee" in low:
         return "max fee per gas less than block base fee: " + text
-    if "intrinsic" in low:
+    if "intrinsic" in low or "gas cannot be negative" in low:
         return "intrinsic gas too low: " + text
     if "gas limit" in low or "exceeds" in low:
         return "exceeds block gas limit: " + text

@@ -424,6 +424,17 @@ class Methods:
             rec = self.d.tx_index.get(h)
             return None if rec is None else fmt_receipt(rec)
 
+    def m_eth_getBlockReceipts(self, p):
+        with self.d.lock:
+            rec = self.d.resolve_block(p_block(param(p, 0, required=True)))
+            return None if rec is None else [fmt_receipt(t) for t in rec.txs]
+
+    def m_eth_getTransactionByBlockNumberAndIndex(self, p):
+        with self.d.lock:
+            rec = self.d.resolve_block(p_block(param(p, 0, required=True)))
+            i = p_quantity(param(p, 1, required=True), "index")
+            return fmt_tx(rec.txs[i].tx, rec.txs[i]) if rec is not None and i < len(rec.txs) else None
+
     def m_eth_getLogs(self, p):
         f = param(p, 0, {}) or {}
         if not isinstance(f, dict):
