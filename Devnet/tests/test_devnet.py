@@ -292,6 +292,8 @@ def test_snapshot_revert(rpc, probe):
     assert rpc("eth_getBalance", ADDR0, "latest") == bal0
     assert rpc("eth_getTransactionReceipt", r["transactionHash"]) is None
     assert rpc("eth_getTransactionByHash", r["transactionHash"]) is None
+    assert rpc("eth_getBlockByHash", r["blockHash"], False) is None
+    assert rpc("eth_getLogs", {"fromBlock": hex(n0 + 1), "toBlock": "latest"}) == []
     assert rpc("eth_getCode", ADDR1, "latest") == "0x"
     assert s.nonce() == nonce0
     assert rpc("evm_revert", sid) is False  # used up

@@ -150,6 +150,7 @@ class Devnet:
         self.chain = self.chain_class.from_genesis(self.db, params, genesis_state or {})
         genesis = self.chain.get_canonical_block_by_number(0)
         self.blocks = [BlockRecord(genesis, [])]
+        self.by_hash = {genesis.hash: self.blocks[0]}
         self.tx_index = {}  # tx hash -> TxRecord (canonical only)
         self.state_root = genesis.header.state_root  # latest state incl. anvil_set* edits
         self.time_offset = 0
@@ -232,11 +233,7 @@ class Devnet:
         raise RPCError(-32602, "invalid block tag %r" % (tag,))
 
     def block_by_hash(self, h):
-        # Linear from the head: blocks are few and lookups by hash are rare.
-        for rec in reversed(self.blocks):
-            if rec.hash == h:
-                return rec
-        return None
+        return self.by_hash.get(h)
 
     def state_at(self, tag):
         rec = self.resolve_block(tag)
@@ -368,6 +365,7 @@ class Devnet:
         if any(t.contract_address or getattr(t.tx, "type_id", None) == 4 for t in txs):
             self._nonces.clear()  # creations and EIP-7702 authorizations touch other nonces
         self.blocks.append(brec)
+        self.by_hash[brec.hash] = brec
         self.state_root = block.header.state_root
         if chain.header.state_root != self.state_root:  # never expected; keep the invariant
             chain.header = chain.header.copy(state_root=self.state_root)
@@ -497,6 +495,7 @@ class Devnet:
                 return False
             length, state_root, self.time_offset, self.next_ts_min, self.next_ts_exact = snap
             for rec in self.blocks[length:]:
+                self.by_hash.pop(rec.hash, None)
                 for t in rec.txs:
                     self.tx_index.pop(t.hash, None)
             del self.blocks[length:]
