@@ -81,6 +81,7 @@ DOMAIN_VERSION_HASH: constant(bytes32) = keccak256("1")
 
 # secp256k1n / 2 (OpenZeppelin ECDSA malleability bound)
 HALF_N: constant(uint256) = 57896044618658097711785492504343953926418782139537452191302581570759080747168
+MASK128: constant(uint256) = 340282366920938463463374607431768211455
 ERC1271_MAGIC: constant(bytes32) = 0x1626ba7e00000000000000000000000000000000000000000000000000000000
 
 CLAIM_SELECTOR: constant(bytes4) = 0x29237b0c
@@ -100,10 +101,12 @@ MC_RESULT_BYTES: constant(uint256) = 1024
 # ABI outputs are flat tuples, exactly like Solidity's public-mapping getters)
 # ---------------------------------------------------------------------------------------------------------
 
-_channels: HashMap[bytes32, ChannelState]
+# Vyper does not pack structs into one slot; each state is packed by hand into one word, like Solidity's
+# layout of two uint128 (or uint128 + uint40): low 128 bits = first field, high bits = second field.
+_channels: HashMap[bytes32, uint256]
 refundNonce: public(HashMap[bytes32, uint256])
-_pendingWithdrawals: HashMap[bytes32, WithdrawalState]
-_receivers: HashMap[address, HashMap[address, ReceiverState]]
+_pendingWithdrawals: HashMap[bytes32, uint256]
+_receivers: HashMap[address, HashMap[address, uint256]]
 
 # OpenZeppelin ReentrancyGuardTransient equivalent (EIP-1153), with OZ's revert bytes
 _entered: transient(bool)
@@ -186,6 +189,46 @@ def _safe_transfer(token: address, to: address, amount: uint256):
             raw_revert(concat(method_id("SafeERC20FailedOperation(address)"), convert(token, bytes32)))
     elif len(resp) < 32 or convert(resp, uint256) != 1:
         raw_revert(concat(method_id("SafeERC20FailedOperation(address)"), convert(token, bytes32)))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Packed storage access
+# ---------------------------------------------------------------------------------------------------------
+
+@internal
+@view
+def _ch(channel_id: bytes32) -> ChannelState:
+    w: uint256 = self._channels[channel_id]
+    return ChannelState(balance=convert(w & MASK128, uint128), totalClaimed=convert(w >> 128, uint128))
+
+
+@internal
+def _set_ch(channel_id: bytes32, ch: ChannelState):
+    self._channels[channel_id] = convert(ch.balance, uint256) | (convert(ch.totalClaimed, uint256) << 128)
+
+
+@internal
+@view
+def _pw(channel_id: bytes32) -> WithdrawalState:
+    w: uint256 = self._pendingWithdrawals[channel_id]
+    return WithdrawalState(amount=convert(w & MASK128, uint128), initiatedAt=convert(w >> 128, uint40))
+
+
+@internal
+def _set_pw(channel_id: bytes32, ws: WithdrawalState):
+    self._pendingWithdrawals[channel_id] = convert(ws.amount, uint256) | (convert(ws.initiatedAt, uint256) << 128)
+
+
+@internal
+@view
+def _rs(receiver: address, token: address) -> ReceiverState:
+    w: uint256 = self._receivers[receiver][token]
+    return ReceiverState(totalClaimed=convert(w & MASK128, uint128), totalSettled=convert(w >> 128, uint128))
+
+
+@internal
+def _set_rs(receiver: address, token: address, rs: ReceiverState):
+    self._receivers[receiver][token] = convert(rs.totalClaimed, uint256) | (convert(rs.totalSettled, uint256) << 128)
 
 # ---------------------------------------------------------------------------------------------------------
 # EIP-712
@@ -352,11 +395,11 @@ def deposit(config: ChannelConfig, amount: uint128, collector: address, collecto
         raw_revert(method_id("InvalidCollector()"))
 
     channel_id: bytes32 = self._channel_id(config, self._domain_separator())
-    ch: ChannelState = self._channels[channel_id]
+    ch: ChannelState = self._ch(channel_id)
     if amount > max_value(uint128) - ch.balance:
         raw_revert(method_id("DepositOverflow()"))
     ch.balance += amount
-    self._channels[channel_id].balance = ch.balance
+    self._set_ch(channel_id, ch)
 
     bal_before: uint256 = staticcall IERC20(config.token).balanceOf(self)
     extcall IDepositCollector(collector).collect(config.payer, config.token, convert(amount, uint256), channel_id, collectorData)
@@ -383,7 +426,7 @@ def _read_row(e: uint256) -> (ChannelConfig, uint128, uint256, uint128):
 @internal
 def _process_claim(cfg: ChannelConfig, max_claimable: uint128, sig_pos: uint256, total_claimed: uint128, ds: bytes32):
     channel_id: bytes32 = self._channel_id(cfg, ds)
-    ch: ChannelState = self._channels[channel_id]
+    ch: ChannelState = self._ch(channel_id)
     if total_claimed <= ch.totalClaimed:
         return
     if total_claimed > max_claimable:
@@ -399,11 +442,13 @@ def _process_claim(cfg: ChannelConfig, max_claimable: uint128, sig_pos: uint256,
         raw_revert(method_id("InvalidSignature()"))
 
     delta: uint128 = total_claimed - ch.totalClaimed
-    self._channels[channel_id].totalClaimed = total_claimed
-    rs_claimed: uint128 = self._receivers[cfg.receiver][cfg.token].totalClaimed
-    if delta > max_value(uint128) - rs_claimed:
+    ch.totalClaimed = total_claimed
+    self._set_ch(channel_id, ch)
+    rs: ReceiverState = self._rs(cfg.receiver, cfg.token)
+    if delta > max_value(uint128) - rs.totalClaimed:
         self._panic_overflow()
-    self._receivers[cfg.receiver][cfg.token].totalClaimed = rs_claimed + delta
+    rs.totalClaimed += delta
+    self._set_rs(cfg.receiver, cfg.token, rs)
     log Claimed(channelId=channel_id, sender=msg.sender, claimAmount=delta, newTotalClaimed=total_claimed)
 
 
@@ -480,12 +525,13 @@ def __default__():
 @external
 def settle(receiver: address, token: address):
     self._enter()
-    rs: ReceiverState = self._receivers[receiver][token]
+    rs: ReceiverState = self._rs(receiver, token)
     amount: uint128 = rs.totalClaimed - rs.totalSettled
     if amount == 0:
         self._exit()
         return
-    self._receivers[receiver][token].totalSettled = rs.totalClaimed
+    rs.totalSettled = rs.totalClaimed
+    self._set_rs(receiver, token, rs)
     self._safe_transfer(token, receiver, convert(amount, uint256))
     log Settled(receiver=receiver, token=token, sender=msg.sender, amount=amount)
     self._exit()
@@ -502,13 +548,13 @@ def initiateWithdraw(config: ChannelConfig, amount: uint128):
     if amount == 0:
         raw_revert(method_id("NothingToWithdraw()"))
     channel_id: bytes32 = self._channel_id(config, self._domain_separator())
-    if self._pendingWithdrawals[channel_id].initiatedAt != 0:
+    if self._pw(channel_id).initiatedAt != 0:
         raw_revert(method_id("WithdrawalAlreadyPending()"))
-    ch: ChannelState = self._channels[channel_id]
+    ch: ChannelState = self._ch(channel_id)
     if amount > ch.balance - ch.totalClaimed:
         raw_revert(method_id("WithdrawAmountExceedsAvailable()"))
     now: uint40 = convert(block.timestamp, uint40)
-    self._pendingWithdrawals[channel_id] = WithdrawalState(amount=amount, initiatedAt=now)
+    self._set_pw(channel_id, WithdrawalState(amount=amount, initiatedAt=now))
     log WithdrawInitiated(channelId=channel_id, amount=amount, finalizeAfter=now + config.withdrawDelay)
     self._exit()
 
@@ -519,18 +565,18 @@ def finalizeWithdraw(config: ChannelConfig):
     if msg.sender != config.payer and msg.sender != config.payerAuthorizer:
         raw_revert(method_id("NotAuthorizedToFinalizeWithdraw()"))
     channel_id: bytes32 = self._channel_id(config, self._domain_separator())
-    ws: WithdrawalState = self._pendingWithdrawals[channel_id]
+    ws: WithdrawalState = self._pw(channel_id)
     if ws.initiatedAt == 0:
         raw_revert(method_id("WithdrawalNotPending()"))
     if block.timestamp < convert(ws.initiatedAt, uint256) + convert(config.withdrawDelay, uint256):
         raw_revert(method_id("WithdrawDelayNotElapsed()"))
 
-    ch: ChannelState = self._channels[channel_id]
+    ch: ChannelState = self._ch(channel_id)
     available: uint128 = ch.balance - ch.totalClaimed
     withdraw_amount: uint128 = min(ws.amount, available)
-    self._pendingWithdrawals[channel_id] = empty(WithdrawalState)
+    self._pendingWithdrawals[channel_id] = 0
     ch.balance -= withdraw_amount
-    self._channels[channel_id].balance = ch.balance
+    self._set_ch(channel_id, ch)
 
     log WithdrawFinalized(channelId=channel_id, sender=msg.sender, amount=withdraw_amount)
     if ch.balance == 0 and ch.totalClaimed == 0:
@@ -549,19 +595,20 @@ def _execute_refund(config: ChannelConfig, channel_id: bytes32, amount: uint128)
         raw_revert(method_id("ZeroRefund()"))
     self.refundNonce[channel_id] = unsafe_add(self.refundNonce[channel_id], 1)
 
-    ch: ChannelState = self._channels[channel_id]
+    ch: ChannelState = self._ch(channel_id)
     refund_amount: uint128 = min(amount, ch.balance - ch.totalClaimed)
     if refund_amount == 0:
         return
     ch.balance -= refund_amount
-    self._channels[channel_id].balance = ch.balance
+    self._set_ch(channel_id, ch)
 
-    pws: WithdrawalState = self._pendingWithdrawals[channel_id]
+    pws: WithdrawalState = self._pw(channel_id)
     if pws.initiatedAt != 0:
         if refund_amount >= pws.amount:
-            self._pendingWithdrawals[channel_id] = empty(WithdrawalState)
+            self._pendingWithdrawals[channel_id] = 0
         else:
-            self._pendingWithdrawals[channel_id].amount = pws.amount - refund_amount
+            pws.amount -= refund_amount
+            self._set_pw(channel_id, pws)
 
     log Refunded(channelId=channel_id, sender=msg.sender, amount=refund_amount)
     if ch.balance == 0 and ch.totalClaimed == 0:
@@ -616,21 +663,21 @@ def multicall(data: DynArray[Bytes[MC_CALL_BYTES], MC_CALLS]) -> DynArray[Bytes[
 @external
 @view
 def channels(channelId: bytes32) -> (uint128, uint128):
-    ch: ChannelState = self._channels[channelId]
+    ch: ChannelState = self._ch(channelId)
     return ch.balance, ch.totalClaimed
 
 
 @external
 @view
 def pendingWithdrawals(channelId: bytes32) -> (uint128, uint40):
-    ws: WithdrawalState = self._pendingWithdrawals[channelId]
+    ws: WithdrawalState = self._pw(channelId)
     return ws.amount, ws.initiatedAt
 
 
 @external
 @view
 def receivers(receiver: address, token: address) -> (uint128, uint128):
-    rs: ReceiverState = self._receivers[receiver][token]
+    rs: ReceiverState = self._rs(receiver, token)
     return rs.totalClaimed, rs.totalSettled
 
 
