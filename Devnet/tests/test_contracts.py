@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from eth_abi import decode
 
-from conftest import calldata
+from devnet_helpers import calldata
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = json.loads((ROOT / "Contracts" / "deployments.json").read_text())

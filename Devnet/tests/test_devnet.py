@@ -8,7 +8,7 @@ from eth_abi import decode
 from eth_account import Account
 from eth_utils import keccak
 
-from conftest import ADDR0, ADDR1, KEY0, KEY1, PROTO_KEY, Sender, calldata, selector
+from devnet_helpers import ADDR0, ADDR1, KEY0, KEY1, PROTO_KEY, Sender, calldata, selector
 from x402devnet.testing import RPC, RPCError
 
 DEV_ADDRESSES = [

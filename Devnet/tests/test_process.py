@@ -44,7 +44,7 @@ def test_genesis_manifest_init_calls_and_missing_artifacts(tmp_path, probe_build
     """Runtime code placed at the manifest address, init calls sent by the deployer, missing artifact
     only warned about."""
     import json
-    from conftest import calldata
+    from devnet_helpers import calldata
 
     (tmp_path / "artifacts").mkdir()
     (tmp_path / "artifacts" / "Probe.json").write_text(json.dumps(

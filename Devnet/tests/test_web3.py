@@ -4,7 +4,7 @@ from eth_account import Account
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError
 
-from conftest import ADDR1, KEY0, calldata, selector
+from devnet_helpers import ADDR1, KEY0, calldata, selector
 
 
 @pytest.fixture
