@@ -8,9 +8,43 @@ import time
 from pathlib import Path
 
 
+import queue
+
+_log_queue = queue.Queue(maxsize=10000)
+_log_dropped = [0]
+
+
+def _log_writer():
+    while True:
+        line = _log_queue.get()
+        if line is None:
+            return
+        try:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+        except Exception:
+            pass
+
+
+_log_thread = threading.Thread(target=_log_writer, daemon=True)
+_log_thread.start()
+
+
 def log(msg):
-    sys.stderr.write("[devnet] %s\n" % msg)
-    sys.stderr.flush()
+    """Never blocks the server: a parent that does not drain our stderr pipe costs log lines, not
+    progress."""
+    try:
+        _log_queue.put_nowait("[devnet] %s\n" % msg)
+    except queue.Full:
+        _log_dropped[0] += 1
+
+
+def flush_logs(timeout=2.0):
+    try:
+        _log_queue.put(None, timeout=timeout)
+    except queue.Full:
+        return
+    _log_thread.join(timeout)
 
 
 def main(argv=None):
@@ -39,12 +73,14 @@ def main(argv=None):
                               log=chain_log)
     except Exception as exc:
         log("genesis failed: %s" % exc)
+        flush_logs()
         return 1
     devnet.log = chain_log
     try:
         server = Server((args.host, args.port), Methods(devnet), log)
     except OSError as exc:
         log("cannot listen on %s:%d: %s" % (args.host, args.port, exc))
+        flush_logs()
         return 1
     port = server.server_address[1]
 
@@ -57,8 +93,11 @@ def main(argv=None):
     signal.signal(signal.SIGINT, on_signal)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
-    log("chain id %d, %d contracts, deployer 0x%s, started in %.2f s"
-        % (devnet.chain_id, len(devnet.contracts), devnet.deployer.hex(), time.time() - t0))
+    from eth_keys.backends import get_default_backend_class
+
+    log("chain id %d, %d contracts, deployer 0x%s, ecc %s, started in %.2f s"
+        % (devnet.chain_id, len(devnet.contracts), devnet.deployer.hex(),
+           get_default_backend_class().rsplit(".", 1)[-1], time.time() - t0))
     sys.stdout.write("ready http://%s:%d\n" % ("127.0.0.1" if args.host in ("0.0.0.0", "") else args.host, port))
     sys.stdout.flush()
     while not stop.wait(1.0):
@@ -66,6 +105,7 @@ def main(argv=None):
     log("shutting down")
     server.shutdown()
     server.server_close()
+    flush_logs(0.5)
     return 0
 
 

@@ -123,7 +123,7 @@ def classify_validation_error(exc):
         return "insufficient funds for gas * price + value: " + text
     if "base fee" in low:
         return "max fee per gas less than block base fee: " + text
-    if "intrinsic" in low:
+    if "intrinsic" in low or "gas cannot be negative" in low:
         return "intrinsic gas too low: " + text
     if "gas limit" in low or "exceeds" in low:
         return "exceeds block gas limit: " + text
@@ -150,6 +150,7 @@ class Devnet:
         self.chain = self.chain_class.from_genesis(self.db, params, genesis_state or {})
         genesis = self.chain.get_canonical_block_by_number(0)
         self.blocks = [BlockRecord(genesis, [])]
+        self.by_hash = {genesis.hash: self.blocks[0]}
         self.tx_index = {}  # tx hash -> TxRecord (canonical only)
         self.state_root = genesis.header.state_root  # latest state incl. anvil_set* edits
         self.time_offset = 0
@@ -160,6 +161,9 @@ class Devnet:
         self.queued = {}  # sender -> {nonce: tx}: future-nonce transactions waiting for a gap
         self.keys = {}  # address bytes -> eth_keys PrivateKey (unlocked dev accounts)
         self._read_state_cache = (None, None)
+        self._call_vms = {}
+        self._nonces = {}  # sender -> next nonce at the latest state (EOA nonces change only by txs)
+        self._tx_builder = self.chain.get_vm_class_for_block_number(1).get_transaction_builder()
 
     # ---------------------------------------------------------------- time
 
@@ -229,11 +233,7 @@ class Devnet:
         raise RPCError(-32602, "invalid block tag %r" % (tag,))
 
     def block_by_hash(self, h):
-        # Linear from the head: blocks are few and lookups by hash are rare.
-        for rec in reversed(self.blocks):
-            if rec.hash == h:
-                return rec
-        return None
+        return self.by_hash.get(h)
 
     def state_at(self, tag):
         rec = self.resolve_block(tag)
@@ -249,6 +249,7 @@ class Devnet:
             state = vm.state
             fn(state)
             state.persist()
+            self._nonces.clear()
             self.state_root = state.state_root
             self.chain.header = self.chain.header.copy(state_root=self.state_root)
 
@@ -256,8 +257,7 @@ class Devnet:
 
     def decode_raw(self, raw):
         try:
-            vm = self.chain.get_vm(self.chain.header)
-            tx = vm.get_transaction_builder().decode(raw)
+            tx = self._tx_builder.decode(raw)
             tx.check_signature_validity()
             sender = tx.sender
         except RPCError:
@@ -269,12 +269,18 @@ class Devnet:
             raise RPCError(-32000, "invalid chain id %d (want %d)" % (tx_chain_id, self.chain_id))
         return tx, sender
 
+    def account_nonce(self, address):
+        n = self._nonces.get(address)
+        if n is None:
+            n = self._nonces[address] = self.latest_state().get_nonce(address)
+        return n
+
     def send_raw_transaction(self, raw):
         with self.lock:
             tx, sender = self.decode_raw(raw)
             if tx.hash in self.tx_index:
                 return tx.hash  # already mined: idempotent re-broadcast
-            nonce = self.latest_state().get_nonce(sender)
+            nonce = self.account_nonce(sender)
             if tx.nonce < nonce:
                 raise RPCError(-32000, "nonce too low: next nonce %d, tx nonce %d" % (nonce, tx.nonce))
             if tx.nonce > nonce:
@@ -291,7 +297,7 @@ class Devnet:
     def _drain_queue(self, sender):
         q = self.queued.get(sender)
         while q:
-            nonce = self.latest_state().get_nonce(sender)
+            nonce = self.account_nonce(sender)
             tx = q.pop(nonce, None)
             if tx is None:
                 break
@@ -310,26 +316,26 @@ class Devnet:
         return None
 
     def _mine_tx(self, tx, sender):
-        chain = self.chain
-        saved_header = chain.header
-        chain.header = chain.header.copy(timestamp=self.next_timestamp())
         try:
-            _, receipt, computation = chain.apply_transaction(tx)
+            return self._mine([tx])
         except (UtilsValidationError, InsufficientFunds) as exc:
-            chain.header = saved_header
             raise RPCError(-32000, classify_validation_error(exc))
-        except Exception:
-            chain.header = saved_header
-            raise
-        block = self._mine(chain)
-        return block
 
-    def _mine(self, chain):
-        block = chain.mine_block(mix_hash=os.urandom(32))
+    def _mine(self, transactions):
+        """Mines one block holding `transactions` on top of the head (state: self.state_root)."""
+        chain = self.chain
+        base = chain.header.copy(timestamp=self.next_timestamp())
+        saved = chain.header
+        chain.header = base
+        try:
+            result, receipts, _ = chain.mine_all(transactions, mix_hash=os.urandom(32))
+        except Exception:
+            chain.header = saved
+            raise
+        block = result.imported_block
         self.next_ts_exact = None
         self.next_ts_min = 0
         base_fee = block.header.base_fee_per_gas or 0
-        receipts = block.get_receipts(chain.chaindb)
         txs = []
         prev_cum = 0
         log_index = 0
@@ -355,7 +361,11 @@ class Devnet:
         for t in txs:
             t.block = brec
             self.tx_index[t.hash] = t
+            self._nonces[t.sender] = t.tx.nonce + 1
+        if any(t.contract_address or getattr(t.tx, "type_id", None) == 4 for t in txs):
+            self._nonces.clear()  # creations and EIP-7702 authorizations touch other nonces
         self.blocks.append(brec)
+        self.by_hash[brec.hash] = brec
         self.state_root = block.header.state_root
         if chain.header.state_root != self.state_root:  # never expected; keep the invariant
             chain.header = chain.header.copy(state_root=self.state_root)
@@ -367,27 +377,40 @@ class Devnet:
         with self.lock:
             if timestamp is not None:
                 self.set_next_block_timestamp(timestamp)
-            self.chain.header = self.chain.header.copy(timestamp=self.next_timestamp())
-            return self._mine(self.chain)
+            return self._mine([])
 
     # ---------------------------------------------------------------- calls
 
     def _call_context(self, tag):
+        """(base header, state root, cache key or None) for a call at a block tag."""
         if tag == "pending":
-            header = self.chain.header.copy(timestamp=self.next_timestamp())
-        else:
-            rec = self.resolve_block(tag)
-            if rec is None:
-                raise RPCError(-32000, "header not found")
-            header = rec.header
-            if rec is self.head:
-                header = header.copy(state_root=self.state_root)
-        return header
+            return self.chain.header.copy(timestamp=self.next_timestamp()), self.state_root, None
+        rec = self.resolve_block(tag)
+        if rec is None:
+            raise RPCError(-32000, "header not found")
+        root = self.state_root if rec is self.head else rec.header.state_root
+        return rec.header, root, (rec.hash, root)
 
-    def execute(self, call, tag="latest", gas=None):
-        """Runs a call object on a throw-away state. Returns (computation, gas_used)."""
+    def _call_vm(self, header, root, key, overrides):
+        """A VM for calls; reused (state snapshot/revert around each call) while the context is
+        unchanged, so its trie caches make repeated eth_calls cheap."""
+        if key is not None:
+            key = key + tuple(sorted(overrides.items()))
+            vm = self._call_vms.get(key)
+            if vm is not None:
+                return vm
+        vm = self.chain.get_vm(header.copy(state_root=root, **overrides))
+        if key is not None:
+            if len(self._call_vms) >= 8:
+                self._call_vms.clear()
+            self._call_vms[key] = vm
+        return vm
+
+    def execute(self, call, tag="latest", gas=None, state_overrides=None):
+        """Runs a call object on a throw-away state.
+        Returns (computation, gas_used, (pre_refund_gas, executed_gas))."""
         with self.lock:
-            header = self._call_context(tag)
+            header, root, key = self._call_context(tag)
             gas_price = call.get("gas_price")
             fee_fields = call.get("max_fee_per_gas") is not None
             if gas is None:
@@ -398,21 +421,26 @@ class Devnet:
                 overrides["base_fee_per_gas"] = 0
             elif gas_price is None:
                 gas_price = call["max_fee_per_gas"]
-            header = header.copy(**overrides)
-            vm = self.chain.get_vm(header)
+            vm = self._call_vm(header, root, key, overrides)
             state = vm.state
             sender = call.get("from") or ZERO_ADDRESS
-            unsigned = vm.create_unsigned_transaction(
-                nonce=state.get_nonce(sender), gas_price=gas_price, gas=gas,
-                to=call.get("to") or b"", value=call.get("value") or 0, data=call.get("data") or b"")
-            tx = SpoofTransaction(unsigned, from_=sender)
+            snapshot = state.snapshot()
             try:
+                if state_overrides:
+                    apply_state_overrides(state, state_overrides)
+                unsigned = vm.create_unsigned_transaction(
+                    nonce=state.get_nonce(sender), gas_price=gas_price, gas=gas,
+                    to=call.get("to") or b"", value=call.get("value") or 0, data=call.get("data") or b"")
+                tx = SpoofTransaction(unsigned, from_=sender)
                 computation = state.apply_transaction(tx)
             except (UtilsValidationError, InsufficientFunds) as exc:
                 raise RPCError(-32000, classify_validation_error(exc))
+            finally:
+                state.revert(snapshot)
             gas_used = vm.finalize_gas_used(tx, computation)
-            pre_refund = gas - computation.get_gas_remaining() + computation.data_floor_gas
-            return computation, gas_used, pre_refund
+            executed = computation.msg.gas - computation.get_gas_remaining()  # beyond intrinsic gas
+            pre_refund = gas - computation.get_gas_remaining()
+            return computation, gas_used, (pre_refund, executed)
 
     @staticmethod
     def raise_for_computation(computation):
@@ -424,23 +452,24 @@ class Devnet:
             msg = {"OutOfGas": "out of gas", "InvalidInstruction": "invalid opcode"}.get(name, str(err) or name)
             raise RPCError(-32000, msg)
 
-    def call(self, call, tag="latest"):
-        computation, _, _ = self.execute(call, tag)
+    def call(self, call, tag="latest", state_overrides=None):
+        computation, _, _ = self.execute(call, tag, state_overrides=state_overrides)
         self.raise_for_computation(computation)
         return bytes(computation.output)
 
-    def estimate_gas(self, call, tag="latest"):
+    def estimate_gas(self, call, tag="latest", state_overrides=None):
         """One execution at the cap, then a confirmation at the estimate (no binary search)."""
         with self.lock:
-            header = self._call_context(tag)
+            header = self._call_context(tag)[0]
             cap = call.get("gas") or header.gas_limit
-            computation, used, pre_refund = self.execute(call, tag, gas=cap)
+            computation, used, (pre_refund, executed) = self.execute(call, tag, gas=cap,
+                                                                     state_overrides=state_overrides)
             self.raise_for_computation(computation)
             # Cover the refund (needed before it is paid back) and the 63/64 rule of nested calls.
-            estimate = max(used, pre_refund + pre_refund // 32)
+            estimate = max(used, pre_refund + executed // 32)
             estimate = min(max(estimate, 21000), cap)
             for _ in range(8):
-                computation, _, _ = self.execute(call, tag, gas=estimate)
+                computation, _, _ = self.execute(call, tag, gas=estimate, state_overrides=state_overrides)
                 if not computation.is_error:
                     return estimate
                 if estimate >= cap:
@@ -466,10 +495,12 @@ class Devnet:
                 return False
             length, state_root, self.time_offset, self.next_ts_min, self.next_ts_exact = snap
             for rec in self.blocks[length:]:
+                self.by_hash.pop(rec.hash, None)
                 for t in rec.txs:
                     self.tx_index.pop(t.hash, None)
             del self.blocks[length:]
             self.state_root = state_root
+            self._nonces.clear()
             self.queued.clear()
             self.chain.header = self.chain.create_header_from_parent(self.head.header).copy(
                 state_root=state_root)
@@ -492,6 +523,7 @@ class Devnet:
         """Signs a type-2 tx for an unlocked dev account and sends it. fields: to, value, data,
         gas (optional: estimated), nonce (optional)."""
         from eth_account import Account
+        from eth_utils import to_checksum_address
 
         with self.lock:
             pk = self.keys.get(key_addr)
@@ -500,7 +532,7 @@ class Devnet:
             q = self.queued.get(key_addr, {})
             nonce = fields.get("nonce")
             if nonce is None:
-                nonce = self.latest_state().get_nonce(key_addr)
+                nonce = self.account_nonce(key_addr)
                 while nonce in q:
                     nonce += 1
             gas = fields.get("gas")
@@ -514,7 +546,7 @@ class Devnet:
                 "value": fields.get("value") or 0, "data": fields.get("data") or b"",
             }
             if fields.get("to"):
-                tx["to"] = "0x" + fields["to"].hex()
+                tx["to"] = to_checksum_address(fields["to"])
             raw = Account.sign_transaction(tx, pk.to_bytes()).raw_transaction
             return self.send_raw_transaction(bytes(raw))
 
@@ -541,8 +573,26 @@ class Devnet:
             return out
 
 
+def apply_state_overrides(state, overrides):
+    """geth-style eth_call state overrides, already parsed:
+    {address: {"balance": int, "nonce": int, "code": bytes, "state": {slot: int}, "stateDiff": {slot: int}}}"""
+    for addr, o in overrides.items():
+        if "balance" in o:
+            state.set_balance(addr, o["balance"])
+        if "nonce" in o:
+            state.set_nonce(addr, o["nonce"])
+        if "code" in o:
+            state.set_code(addr, o["code"])
+        if "state" in o:
+            state.delete_storage(addr)
+            for slot, value in o["state"].items():
+                state.set_storage(addr, slot, value)
+        for slot, value in o.get("stateDiff", {}).items():
+            state.set_storage(addr, slot, value)
+
+
 def _topics_match(log_topics, want):
-    if len(want) > len(log_topics) and any(w is not None for w in want[len(log_topics):]):
+    if len(want) > len(log_topics):  # geth: a filter longer than the log's topics never matches
         return False
     for i, w in enumerate(want):
         if w is None:

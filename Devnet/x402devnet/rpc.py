@@ -102,6 +102,32 @@ def p_call(obj):
     return out
 
 
+def p_state_overrides(v):
+    if not v:
+        return None
+    if not isinstance(v, dict):
+        raise RPCError(-32602, "invalid state overrides")
+    out = {}
+    for addr, o in v.items():
+        if not isinstance(o, dict):
+            raise RPCError(-32602, "invalid state override for %s" % addr)
+        if "state" in o and "stateDiff" in o:
+            raise RPCError(-32602, "both state and stateDiff given for %s" % addr)
+        po = {}
+        if o.get("balance") is not None:
+            po["balance"] = p_quantity(o["balance"], "balance")
+        if o.get("nonce") is not None:
+            po["nonce"] = p_quantity(o["nonce"], "nonce")
+        if o.get("code") is not None:
+            po["code"] = p_data(o["code"], "code")
+        for key in ("state", "stateDiff"):
+            if o.get(key) is not None:
+                po[key] = {int.from_bytes(p_data(k, "slot"), "big"): int.from_bytes(p_data(val, "value"), "big")
+                           for k, val in o[key].items()}
+        out[p_address(addr)] = po
+    return out
+
+
 def param(params, i, default=None, required=False):
     if i < len(params):
         return params[i]
@@ -398,6 +424,17 @@ class Methods:
             rec = self.d.tx_index.get(h)
             return None if rec is None else fmt_receipt(rec)
 
+    def m_eth_getBlockReceipts(self, p):
+        with self.d.lock:
+            rec = self.d.resolve_block(p_block(param(p, 0, required=True)))
+            return None if rec is None else [fmt_receipt(t) for t in rec.txs]
+
+    def m_eth_getTransactionByBlockNumberAndIndex(self, p):
+        with self.d.lock:
+            rec = self.d.resolve_block(p_block(param(p, 0, required=True)))
+            i = p_quantity(param(p, 1, required=True), "index")
+            return fmt_tx(rec.txs[i].tx, rec.txs[i]) if rec is not None and i < len(rec.txs) else None
+
     def m_eth_getLogs(self, p):
         f = param(p, 0, {}) or {}
         if not isinstance(f, dict):
@@ -440,13 +477,12 @@ class Methods:
 
     def m_eth_call(self, p):
         call = p_call(param(p, 0, required=True))
-        if len(p) > 2 and p[2]:
-            raise RPCError(-32602, "state overrides are not supported")
-        return hx(self.d.call(call, p_block(param(p, 1))))
+        overrides = p_state_overrides(param(p, 2))
+        return hx(self.d.call(call, p_block(param(p, 1)), overrides))
 
     def m_eth_estimateGas(self, p):
         call = p_call(param(p, 0, required=True))
-        return q(self.d.estimate_gas(call, p_block(param(p, 1))))
+        return q(self.d.estimate_gas(call, p_block(param(p, 1)), p_state_overrides(param(p, 2))))
 
     def m_eth_sendRawTransaction(self, p):
         raw = p_data(param(p, 0, required=True), "raw transaction")
