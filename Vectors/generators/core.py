@@ -166,8 +166,12 @@ for _ in range(30):
     headers.append({"kind": "PAYMENT-RESPONSE", "header": encode_payment_response_header(sr),
                     "json": json.dumps(sr.model_dump(by_alias=True, exclude_none=True))})
 
+from x402.mechanisms.evm.batch_settlement import errors as bs_errors
+error_codes = sorted(v for k, v in vars(bs_errors).items() if k.startswith("ERR_"))
+
 out = {"generator": "Vectors/generators/core.py", "sdk": "x402==2.25.0",
-       "money": money, "numbers": numbers, "overrides": overrides, "headers": headers}
+       "money": money, "numbers": numbers, "overrides": overrides, "headers": headers,
+       "batchSettlementErrorCodes": error_codes}
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "core.json")
 with open(path, "w") as f:
     json.dump(out, f, indent=1, ensure_ascii=True)
