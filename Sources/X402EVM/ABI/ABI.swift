@@ -160,12 +160,18 @@ public enum ABI {
             var values: [ABIValue] = []
             values.reserveCapacity(count)
             var head = base
+            // Offsets must point past the heads (as eth_abi requires), which also rules out cycles.
+            var headEnd = base
+            for i in 0..<count {
+                let (sum, overflow) = headEnd.addingReportingOverflow(type(i).headSize)
+                headEnd = overflow ? .max : sum
+            }
             for i in 0..<count {
                 let t = type(i)
                 if t.isDynamic {
                     let offset = try intWord(at: head, error: .invalidOffset(at: head))
                     let (target, overflow) = base.addingReportingOverflow(offset)
-                    guard !overflow, target <= data.count else { throw .invalidOffset(at: head) }
+                    guard !overflow, target >= headEnd, target < data.count else { throw .invalidOffset(at: head) }
                     values.append(try decodeValue(t, at: target, depth: depth + 1))
                     head += 32
                 } else {
