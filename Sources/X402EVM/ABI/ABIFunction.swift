@@ -167,7 +167,7 @@ public struct ABIEvent: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Encodes a log (topics and data) from values in declaration order, as a contract would emit it.
-    /// Indexed `string`/`bytes` are hashed; other indexed dynamic types are unsupported.
+    /// Indexed `string`/`bytes` and static structs/arrays are hashed; indexed dynamic arrays and structs are unsupported.
     public func encodeLog(_ values: [ABIValue]) throws(ABIError) -> (topics: [Bytes32], data: [UInt8]) {
         guard values.count == inputs.count else {
             throw .argumentCountMismatch(expected: inputs.count, actual: values.count)
@@ -186,6 +186,9 @@ public struct ABIEvent: Hashable, Sendable, CustomStringConvertible {
             case (let t, _) where !t.isHashedWhenIndexed:
                 guard let topic = try? Bytes32(ABI.encode(value, as: t)) else { throw .typeMismatch(expected: t.canonical) }
                 topics.append(topic)
+            case (let t, _) where !t.isDynamic:
+                // Static structs and fixed arrays: the topic hashes their in-place (= ABI) encoding.
+                topics.append(Keccak256.hash(try ABI.encode(value, as: t)))
             default:
                 throw .unsupported("indexed \(input.type.canonical)")
             }
