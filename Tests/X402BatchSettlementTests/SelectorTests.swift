@@ -89,3 +89,38 @@ import X402EVM
         #expect(S.revertReason(try Hex.decode("0xdeadbeef")) == .unknown([0xde, 0xad, 0xbe, 0xef]))
     }
 }
+
+@Suite struct EventDecodingTests {
+    typealias E = BatchSettlementABI.Events
+    static let channelId = try! Bytes32(hex: "0x66f2b00c9859327c1b959575fc0b0ff71971f15eda6ff270caa3cec308ede223")
+
+    @Test func decodesSettlementLogs() throws {
+        let created = try E.channelCreated.encodeLog([.bytes32(Self.channelId), Fixture.config1.abiValue])
+        #expect(created.topics == [E.channelCreated.topic0, Self.channelId])
+        #expect(created.data.count == 7 * 32)
+        #expect(try BatchSettlementEvent.decode(topics: created.topics, data: created.data)
+            == .channelCreated(channelId: Self.channelId, config: Fixture.config1))
+
+        let deposited = try E.deposited.encodeLog([.bytes32(Self.channelId), .address(Fixture.payer), .uint128(10000), .uint128(10000)])
+        #expect(try BatchSettlementEvent.decode(topics: deposited.topics, data: deposited.data)
+            == .deposited(channelId: Self.channelId, sender: Fixture.payer, amount: 10000, newBalance: 10000))
+
+        let settled = try E.settled.encodeLog([.address(Fixture.receiver), .address(Fixture.usdc), .address(Fixture.payer), .uint128(2500)])
+        #expect(settled.topics.count == 4)
+        #expect(try BatchSettlementEvent.decode(topics: settled.topics, data: settled.data)
+            == .settled(receiver: Fixture.receiver, token: Fixture.usdc, sender: Fixture.payer, amount: 2500))
+
+        let initiated = try E.withdrawInitiated.encodeLog([.bytes32(Self.channelId), .uint128(5), .uint64(1_770_000_900)])
+        #expect(try BatchSettlementEvent.decode(topics: initiated.topics, data: initiated.data)
+            == .withdrawInitiated(channelId: Self.channelId, amount: 5, finalizeAfter: 1_770_000_900))
+    }
+
+    @Test func unknownLogsAreNilAndMalformedKnownLogsThrow() throws {
+        let transferTopic = Keccak256.hash("Transfer(address,address,uint256)")
+        #expect(try BatchSettlementEvent.decode(topics: [transferTopic], data: []) == nil)
+        #expect(try BatchSettlementEvent.decode(topics: [], data: []) == nil)
+        let deposited = try E.deposited.encodeLog([.bytes32(Self.channelId), .address(Fixture.payer), .uint128(1), .uint128(1)])
+        #expect(throws: ABIError.self) { try BatchSettlementEvent.decode(topics: deposited.topics, data: deposited.data.prefix(63)) }
+        #expect(throws: ABIError.topicMismatch) { try BatchSettlementEvent.decode(topics: Array(deposited.topics.prefix(2)), data: deposited.data) }
+    }
+}

@@ -191,3 +191,58 @@ public enum BatchSettlementABI {
         RevertReason.decode(data, known: Errors.all)
     }
 }
+
+/// A decoded settlement-contract log: which event, and its values in declaration order.
+public enum BatchSettlementEvent: Hashable, Sendable {
+    case channelCreated(channelId: Bytes32, config: ChannelConfig)
+    case channelClosed(channelId: Bytes32, config: ChannelConfig)
+    case deposited(channelId: Bytes32, sender: Address, amount: UInt128, newBalance: UInt128)
+    case claimed(channelId: Bytes32, sender: Address, claimAmount: UInt128, newTotalClaimed: UInt128)
+    case settled(receiver: Address, token: Address, sender: Address, amount: UInt128)
+    case refunded(channelId: Bytes32, sender: Address, amount: UInt128)
+    case withdrawInitiated(channelId: Bytes32, amount: UInt128, finalizeAfter: UInt64)
+    case withdrawFinalized(channelId: Bytes32, sender: Address, amount: UInt128)
+
+    /// Decodes a log of the settlement contract; `nil` when topic0 is not one of its events.
+    /// A log with a known topic0 that does not decode is an error (fail closed).
+    public static func decode(topics: [Bytes32], data: some Collection<UInt8>) throws(ABIError) -> BatchSettlementEvent? {
+        typealias E = BatchSettlementABI.Events
+        guard let topic0 = topics.first else { return nil }
+        let mismatch = ABIError.typeMismatch(expected: "batch-settlement event")
+        func values(_ event: ABIEvent) throws(ABIError) -> [ABIValue] { try event.decodeLog(topics: topics, data: data) }
+        switch topic0 {
+        case E.channelCreated.topic0, E.channelClosed.topic0:
+            let v = try values(topic0 == E.channelCreated.topic0 ? E.channelCreated : E.channelClosed)
+            guard let id = v[0].asBytes32 else { throw mismatch }
+            let config = try ChannelConfig(abiValue: v[1])
+            return topic0 == E.channelCreated.topic0 ? .channelCreated(channelId: id, config: config)
+                : .channelClosed(channelId: id, config: config)
+        case E.deposited.topic0:
+            let v = try values(E.deposited)
+            guard let id = v[0].asBytes32, let sender = v[1].asAddress, let a = v[2].asUInt128, let b = v[3].asUInt128 else { throw mismatch }
+            return .deposited(channelId: id, sender: sender, amount: a, newBalance: b)
+        case E.claimed.topic0:
+            let v = try values(E.claimed)
+            guard let id = v[0].asBytes32, let sender = v[1].asAddress, let a = v[2].asUInt128, let b = v[3].asUInt128 else { throw mismatch }
+            return .claimed(channelId: id, sender: sender, claimAmount: a, newTotalClaimed: b)
+        case E.settled.topic0:
+            let v = try values(E.settled)
+            guard let r = v[0].asAddress, let t = v[1].asAddress, let s = v[2].asAddress, let a = v[3].asUInt128 else { throw mismatch }
+            return .settled(receiver: r, token: t, sender: s, amount: a)
+        case E.refunded.topic0:
+            let v = try values(E.refunded)
+            guard let id = v[0].asBytes32, let sender = v[1].asAddress, let a = v[2].asUInt128 else { throw mismatch }
+            return .refunded(channelId: id, sender: sender, amount: a)
+        case E.withdrawInitiated.topic0:
+            let v = try values(E.withdrawInitiated)
+            guard let id = v[0].asBytes32, let a = v[1].asUInt128, let f = v[2].asUInt64 else { throw mismatch }
+            return .withdrawInitiated(channelId: id, amount: a, finalizeAfter: f)
+        case E.withdrawFinalized.topic0:
+            let v = try values(E.withdrawFinalized)
+            guard let id = v[0].asBytes32, let sender = v[1].asAddress, let a = v[2].asUInt128 else { throw mismatch }
+            return .withdrawFinalized(channelId: id, sender: sender, amount: a)
+        default:
+            return nil
+        }
+    }
+}
