@@ -63,8 +63,8 @@ import Testing
         }
     }
 
-    /// Whatever eth_abi (strict mode) rejects, we reject too. Where eth_abi accepts a corrupted
-    /// encoding, we may be stricter, but anything we accept must re-decode to the same values.
+    /// Corrupted encodings: we reject exactly what eth_abi (strict mode) rejects on this corpus
+    /// (471 of 600 when generated), and anything accepted is a fixed point of decode ∘ encode.
     @Test func corruptedEncodingsAreRejectedAtLeastAsStrictlyAsEthAbi() throws {
         var rejected = 0, agreedAccept = 0, stricter = 0
         for v in try Self.load() {
@@ -84,6 +84,6 @@ import Testing
         }
         #expect(rejected > 300)
         #expect(agreedAccept > 50)
-        #expect(stricter <= agreedAccept)
+        #expect(stricter == 0, "rejected \(stricter) encodings eth_abi accepts")
     }
 }
