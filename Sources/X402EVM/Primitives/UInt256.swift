@@ -85,9 +85,8 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible, 
     /// A `0x`-prefixed hex quantity (JSON-RPC style; leading zeros tolerated, at most 64 digits).
     public init(hexQuantity text: String) throws(EVMParseError) {
         let utf8 = Array(text.utf8)
-        guard utf8.count >= 3, utf8[0] == 0x30, utf8[1] == 0x78 || utf8[1] == 0x58 else {
-            throw utf8.count == 2 ? .invalidLength(expected: 1, actual: 0) : .missingHexPrefix
-        }
+        guard utf8.count >= 2, utf8[0] == 0x30, utf8[1] == 0x78 || utf8[1] == 0x58 else { throw .missingHexPrefix }
+        guard utf8.count > 2 else { throw .invalidLength(expected: 1, actual: 0) }
         var value = UInt256.zero
         var significant = 0
         for (i, c) in utf8.dropFirst(2).enumerated() {

@@ -1,0 +1,248 @@
+import X402EVM
+
+/// The ABI of `x402BatchSettlement`, its deposit collectors and the token / Permit2 / Multicall3 helpers
+/// the scheme calls (protocol.md B.7). Every selector and topic is computed from the signature string.
+public enum BatchSettlementABI {
+    // Signatures are compile-time constants checked by SelectorTests; a typo traps at first use in
+    // tests, never on input.
+    static func function(_ signature: String) -> ABIFunction {
+        do { return try ABIFunction(signature) } catch { fatalError("bad ABI signature \(signature): \(error)") }
+    }
+
+    static func event(_ signature: String) -> ABIEvent {
+        do { return try ABIEvent(signature) } catch { fatalError("bad ABI event \(signature): \(error)") }
+    }
+
+    static func customError(_ signature: String) -> ABICustomError {
+        do { return try ABICustomError(signature) } catch { fatalError("bad ABI error \(signature): \(error)") }
+    }
+
+    // MARK: Types
+
+    /// `ChannelConfig` = `(address,address,address,address,address,uint40,bytes32)`.
+    public static let channelConfigType = ABIType.tuple([.address, .address, .address, .address, .address, .uint(40), .bytes32])
+    /// `Voucher` = `(ChannelConfig channel, uint128 maxClaimableAmount)`.
+    public static let voucherType = ABIType.tuple([channelConfigType, .uint(128)])
+    /// `VoucherClaim` = `(Voucher voucher, bytes signature, uint128 totalClaimed)`.
+    public static let voucherClaimType = ABIType.tuple([voucherType, .bytes, .uint(128)])
+
+    static let cc = channelConfigType.canonical
+    static let vc = voucherClaimType.canonical
+
+    // MARK: x402BatchSettlement
+
+    public static let deposit = function("deposit(\(cc) config, uint128 amount, address collector, bytes collectorData)")
+    public static let claim = function("claim(\(vc)[] voucherClaims)")
+    public static let claimWithSignature = function("claimWithSignature(\(vc)[] voucherClaims, bytes authorizerSignature)")
+    public static let settle = function("settle(address receiver, address token)")
+    public static let initiateWithdraw = function("initiateWithdraw(\(cc) config, uint128 amount)")
+    public static let finalizeWithdraw = function("finalizeWithdraw(\(cc) config)")
+    public static let refund = function("refund(\(cc) config, uint128 amount)")
+    public static let refundWithSignature = function(
+        "refundWithSignature(\(cc) config, uint128 amount, uint256 nonce, bytes receiverAuthorizerSignature)")
+    public static let multicall = function("multicall(bytes[] data) returns (bytes[] results)")
+    public static let getChannelId = function("getChannelId(\(cc) config) view returns (bytes32)")
+    public static let getVoucherDigest = function(
+        "getVoucherDigest(bytes32 channelId, uint128 maxClaimableAmount) view returns (bytes32)")
+    public static let getRefundDigest = function(
+        "getRefundDigest(bytes32 channelId, uint256 nonce, uint128 amount) view returns (bytes32)")
+    public static let getClaimBatchDigest = function("getClaimBatchDigest(\(vc)[] voucherClaims) view returns (bytes32)")
+    public static let channels = function("channels(bytes32) view returns (uint128 balance, uint128 totalClaimed)")
+    public static let pendingWithdrawals = function(
+        "pendingWithdrawals(bytes32) view returns (uint128 amount, uint40 initiatedAt)")
+    public static let receivers = function(
+        "receivers(address receiver, address token) view returns (uint128 totalClaimed, uint128 totalSettled)")
+    public static let refundNonce = function("refundNonce(bytes32) view returns (uint256)")
+    public static let minWithdrawDelay = function("MIN_WITHDRAW_DELAY() view returns (uint40)")
+    public static let maxWithdrawDelay = function("MAX_WITHDRAW_DELAY() view returns (uint40)")
+    public static let channelConfigTypehash = function("CHANNEL_CONFIG_TYPEHASH() view returns (bytes32)")
+    public static let voucherTypehash = function("VOUCHER_TYPEHASH() view returns (bytes32)")
+    public static let refundTypehash = function("REFUND_TYPEHASH() view returns (bytes32)")
+    public static let claimEntryTypehash = function("CLAIM_ENTRY_TYPEHASH() view returns (bytes32)")
+    public static let claimBatchTypehash = function("CLAIM_BATCH_TYPEHASH() view returns (bytes32)")
+    /// ERC-5267.
+    public static let eip712Domain = function(
+        "eip712Domain() view returns (bytes1 fields, string name, string version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] extensions)")
+
+    // MARK: Deposit collectors
+
+    /// Both collectors: `collect(payer, token, amount, channelId, collectorData)`, callable only by the settlement contract.
+    public static let collect = function(
+        "collect(address payer, address token, uint256 amount, bytes32 channelId, bytes collectorData)")
+    public static let x402BatchSettlement = function("x402BatchSettlement() view returns (address)")
+    public static let permit2 = function("PERMIT2() view returns (address)")
+    public static let depositWitnessTypeString = function("DEPOSIT_WITNESS_TYPE_STRING() view returns (string)")
+    public static let depositWitnessTypehash = function("DEPOSIT_WITNESS_TYPEHASH() view returns (bytes32)")
+
+    // MARK: Token, Permit2, ERC-1271, Multicall3
+
+    /// ERC-3009.
+    public static let receiveWithAuthorization = function(
+        "receiveWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, bytes signature)")
+    /// ERC-3009 nonce state.
+    public static let authorizationState = function(
+        "authorizationState(address authorizer, bytes32 nonce) view returns (bool)")
+    public static let balanceOf = function("balanceOf(address account) view returns (uint256)")
+    public static let allowance = function("allowance(address owner, address spender) view returns (uint256)")
+    /// EIP-2612.
+    public static let permit = function(
+        "permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s)")
+    /// EIP-2612 nonce of `owner`.
+    public static let nonces = function("nonces(address owner) view returns (uint256)")
+    /// Permit2 `permitWitnessTransferFrom(PermitTransferFrom, SignatureTransferDetails, owner, witness, witnessTypeString, signature)`.
+    public static let permitWitnessTransferFrom = function(
+        "permitWitnessTransferFrom(((address token, uint256 amount) permitted, uint256 nonce, uint256 deadline) permit, (address to, uint256 requestedAmount) transferDetails, address owner, bytes32 witness, string witnessTypeString, bytes signature)")
+    /// ERC-1271; returns the magic value `0x1626ba7e` when the signature is valid.
+    public static let isValidSignature = function("isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)")
+    /// Multicall3 `tryAggregate(requireSuccess, (target, callData)[]) returns ((success, returnData)[])`.
+    public static let tryAggregate = function(
+        "tryAggregate(bool requireSuccess, (address target, bytes callData)[] calls) returns ((bool success, bytes returnData)[] returnData)")
+    /// Multicall3 `aggregate3((target, allowFailure, callData)[]) returns ((success, returnData)[])`.
+    public static let aggregate3 = function(
+        "aggregate3((address target, bool allowFailure, bytes callData)[] calls) returns ((bool success, bytes returnData)[] returnData)")
+
+    /// Every function above.
+    public static let allFunctions: [ABIFunction] = [
+        deposit, claim, claimWithSignature, settle, initiateWithdraw, finalizeWithdraw, refund, refundWithSignature,
+        multicall, getChannelId, getVoucherDigest, getRefundDigest, getClaimBatchDigest, channels, pendingWithdrawals,
+        receivers, refundNonce, minWithdrawDelay, maxWithdrawDelay, channelConfigTypehash, voucherTypehash,
+        refundTypehash, claimEntryTypehash, claimBatchTypehash, eip712Domain, collect, x402BatchSettlement, permit2,
+        depositWitnessTypeString, depositWitnessTypehash, receiveWithAuthorization, authorizationState, balanceOf,
+        allowance, permit, nonces, permitWitnessTransferFrom, isValidSignature, tryAggregate, aggregate3,
+    ]
+
+    /// ERC-1271 magic value returned by `isValidSignature` for a valid signature.
+    public static let erc1271MagicValue: [UInt8] = [0x16, 0x26, 0xba, 0x7e]
+
+    // MARK: Events
+
+    /// Events of the settlement contract and the Permit2 collector.
+    public enum Events {
+        public static let channelCreated = event("ChannelCreated(bytes32 indexed channelId, \(cc) config)")
+        public static let channelClosed = event("ChannelClosed(bytes32 indexed channelId, \(cc) config)")
+        public static let deposited = event(
+            "Deposited(bytes32 indexed channelId, address indexed sender, uint128 amount, uint128 newBalance)")
+        public static let claimed = event(
+            "Claimed(bytes32 indexed channelId, address indexed sender, uint128 claimAmount, uint128 newTotalClaimed)")
+        public static let settled = event(
+            "Settled(address indexed receiver, address indexed token, address indexed sender, uint128 amount)")
+        public static let refunded = event("Refunded(bytes32 indexed channelId, address indexed sender, uint128 amount)")
+        public static let withdrawInitiated = event(
+            "WithdrawInitiated(bytes32 indexed channelId, uint128 amount, uint40 finalizeAfter)")
+        public static let withdrawFinalized = event(
+            "WithdrawFinalized(bytes32 indexed channelId, address indexed sender, uint128 amount)")
+        public static let eip2612PermitFailedWithReason = event(
+            "EIP2612PermitFailedWithReason(address indexed token, address indexed owner, string reason)")
+        public static let eip2612PermitFailedWithPanic = event(
+            "EIP2612PermitFailedWithPanic(address indexed token, address indexed owner, uint256 errorCode)")
+        public static let eip2612PermitFailedWithData = event(
+            "EIP2612PermitFailedWithData(address indexed token, address indexed owner, bytes data)")
+
+        public static let all: [ABIEvent] = [
+            channelCreated, channelClosed, deposited, claimed, settled, refunded, withdrawInitiated, withdrawFinalized,
+            eip2612PermitFailedWithReason, eip2612PermitFailedWithPanic, eip2612PermitFailedWithData,
+        ]
+    }
+
+    // MARK: Custom errors
+
+    /// Custom errors of the settlement contract and the collectors.
+    public enum Errors {
+        public static let invalidChannel = customError("InvalidChannel()")
+        public static let zeroDeposit = customError("ZeroDeposit()")
+        public static let depositOverflow = customError("DepositOverflow()")
+        public static let invalidSignature = customError("InvalidSignature()")
+        public static let notReceiverAuthorizer = customError("NotReceiverAuthorizer()")
+        public static let notAuthorizedToClaim = customError("NotAuthorizedToClaim()")
+        public static let notAuthorizedToRefund = customError("NotAuthorizedToRefund()")
+        public static let claimExceedsCeiling = customError("ClaimExceedsCeiling()")
+        public static let claimExceedsBalance = customError("ClaimExceedsBalance()")
+        public static let withdrawalAlreadyPending = customError("WithdrawalAlreadyPending()")
+        public static let withdrawalNotPending = customError("WithdrawalNotPending()")
+        public static let notAuthorizedToFinalizeWithdraw = customError("NotAuthorizedToFinalizeWithdraw()")
+        public static let withdrawDelayNotElapsed = customError("WithdrawDelayNotElapsed()")
+        public static let nothingToWithdraw = customError("NothingToWithdraw()")
+        public static let withdrawAmountExceedsAvailable = customError("WithdrawAmountExceedsAvailable()")
+        public static let withdrawDelayOutOfRange = customError("WithdrawDelayOutOfRange()")
+        public static let emptyBatch = customError("EmptyBatch()")
+        public static let depositCollectionFailed = customError("DepositCollectionFailed()")
+        public static let invalidCollector = customError("InvalidCollector()")
+        public static let invalidRefundNonce = customError("InvalidRefundNonce()")
+        public static let zeroRefund = customError("ZeroRefund()")
+        public static let reentrancyGuardReentrantCall = customError("ReentrancyGuardReentrantCall()")
+        public static let onlyX402BatchSettlement = customError("OnlyX402BatchSettlement()")
+        public static let invalidX402BatchSettlementAddress = customError("InvalidX402BatchSettlementAddress()")
+        public static let invalidPermit2Address = customError("InvalidPermit2Address()")
+        public static let permit2612AmountMismatch = customError("Permit2612AmountMismatch()")
+
+        /// All of them, for ``RevertReason/decode(_:known:)``.
+        public static let all: [ABICustomError] = [
+            invalidChannel, zeroDeposit, depositOverflow, invalidSignature, notReceiverAuthorizer, notAuthorizedToClaim,
+            notAuthorizedToRefund, claimExceedsCeiling, claimExceedsBalance, withdrawalAlreadyPending,
+            withdrawalNotPending, notAuthorizedToFinalizeWithdraw, withdrawDelayNotElapsed, nothingToWithdraw,
+            withdrawAmountExceedsAvailable, withdrawDelayOutOfRange, emptyBatch, depositCollectionFailed,
+            invalidCollector, invalidRefundNonce, zeroRefund, reentrancyGuardReentrantCall, onlyX402BatchSettlement,
+            invalidX402BatchSettlementAddress, invalidPermit2Address, permit2612AmountMismatch,
+        ]
+    }
+
+    /// Classifies revert data against the scheme's custom errors (plus `Error(string)` and `Panic(uint256)`).
+    public static func revertReason(_ data: some Collection<UInt8>) -> RevertReason {
+        RevertReason.decode(data, known: Errors.all)
+    }
+}
+
+/// A decoded settlement-contract log: which event, and its values in declaration order.
+public enum BatchSettlementEvent: Hashable, Sendable {
+    case channelCreated(channelId: Bytes32, config: ChannelConfig)
+    case channelClosed(channelId: Bytes32, config: ChannelConfig)
+    case deposited(channelId: Bytes32, sender: Address, amount: UInt128, newBalance: UInt128)
+    case claimed(channelId: Bytes32, sender: Address, claimAmount: UInt128, newTotalClaimed: UInt128)
+    case settled(receiver: Address, token: Address, sender: Address, amount: UInt128)
+    case refunded(channelId: Bytes32, sender: Address, amount: UInt128)
+    case withdrawInitiated(channelId: Bytes32, amount: UInt128, finalizeAfter: UInt64)
+    case withdrawFinalized(channelId: Bytes32, sender: Address, amount: UInt128)
+
+    /// Decodes a log of the settlement contract; `nil` when topic0 is not one of its events.
+    /// A log with a known topic0 that does not decode is an error (fail closed).
+    public static func decode(topics: [Bytes32], data: some Collection<UInt8>) throws(ABIError) -> BatchSettlementEvent? {
+        typealias E = BatchSettlementABI.Events
+        guard let topic0 = topics.first else { return nil }
+        let mismatch = ABIError.typeMismatch(expected: "batch-settlement event")
+        func values(_ event: ABIEvent) throws(ABIError) -> [ABIValue] { try event.decodeLog(topics: topics, data: data) }
+        switch topic0 {
+        case E.channelCreated.topic0, E.channelClosed.topic0:
+            let v = try values(topic0 == E.channelCreated.topic0 ? E.channelCreated : E.channelClosed)
+            guard let id = v[0].asBytes32 else { throw mismatch }
+            let config = try ChannelConfig(abiValue: v[1])
+            return topic0 == E.channelCreated.topic0 ? .channelCreated(channelId: id, config: config)
+                : .channelClosed(channelId: id, config: config)
+        case E.deposited.topic0:
+            let v = try values(E.deposited)
+            guard let id = v[0].asBytes32, let sender = v[1].asAddress, let a = v[2].asUInt128, let b = v[3].asUInt128 else { throw mismatch }
+            return .deposited(channelId: id, sender: sender, amount: a, newBalance: b)
+        case E.claimed.topic0:
+            let v = try values(E.claimed)
+            guard let id = v[0].asBytes32, let sender = v[1].asAddress, let a = v[2].asUInt128, let b = v[3].asUInt128 else { throw mismatch }
+            return .claimed(channelId: id, sender: sender, claimAmount: a, newTotalClaimed: b)
+        case E.settled.topic0:
+            let v = try values(E.settled)
+            guard let r = v[0].asAddress, let t = v[1].asAddress, let s = v[2].asAddress, let a = v[3].asUInt128 else { throw mismatch }
+            return .settled(receiver: r, token: t, sender: s, amount: a)
+        case E.refunded.topic0:
+            let v = try values(E.refunded)
+            guard let id = v[0].asBytes32, let sender = v[1].asAddress, let a = v[2].asUInt128 else { throw mismatch }
+            return .refunded(channelId: id, sender: sender, amount: a)
+        case E.withdrawInitiated.topic0:
+            let v = try values(E.withdrawInitiated)
+            guard let id = v[0].asBytes32, let a = v[1].asUInt128, let f = v[2].asUInt64 else { throw mismatch }
+            return .withdrawInitiated(channelId: id, amount: a, finalizeAfter: f)
+        case E.withdrawFinalized.topic0:
+            let v = try values(E.withdrawFinalized)
+            guard let id = v[0].asBytes32, let sender = v[1].asAddress, let a = v[2].asUInt128 else { throw mismatch }
+            return .withdrawFinalized(channelId: id, sender: sender, amount: a)
+        default:
+            return nil
+        }
+    }
+}

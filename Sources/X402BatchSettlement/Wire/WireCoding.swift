@@ -1,0 +1,75 @@
+import X402Core
+import X402EVM
+
+/// Raw bytes written as `0x` hex: signatures (65-byte ECDSA, ERC-1271 or ERC-6492 blobs) kept verbatim.
+public struct HexBytes: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// `0x`-prefixed hex of any case.
+    public init(hex: String) throws(EVMParseError) { bytes = try Hex.decode(hex) }
+
+    /// Lowercase `0x` hex, as the SDK writes it.
+    public var hex: String { Hex.encode(bytes) }
+    public var description: String { hex }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        do { bytes = try Hex.decode(text) } catch {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "invalid hex bytes: \(error)")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(hex)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Amounts travel as decimal strings; like the SDK (`str(value)`) a JSON integer is accepted too.
+    func decodeAmount128(forKey key: Key) throws -> UInt128 {
+        let text = try decodeDecimalText(forKey: key)
+        do { return try UInt128(decimalAmount: text) } catch {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "\(text) is not a uint128 decimal: \(error)")
+        }
+    }
+
+    func decodeAmount256(forKey key: Key) throws -> UInt256 {
+        let text = try decodeDecimalText(forKey: key)
+        do { return try UInt256(decimal: text) } catch {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "\(text) is not a uint256 decimal: \(error)")
+        }
+    }
+
+    /// A decimal string, or a JSON integer given as a number, returned as text.
+    func decodeDecimalText(forKey key: Key) throws -> String {
+        switch try decode(JSONValue.self, forKey: key) {
+        case .string(let s): return s
+        case .number(let n) where n.isInteger: return n.text
+        default:
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected a decimal string")
+        }
+    }
+
+    /// A JSON integer, or (leniently) a decimal string, as `UInt64`.
+    func decodeLenientUInt64(forKey key: Key) throws -> UInt64 {
+        let text: String
+        switch try decode(JSONValue.self, forKey: key) {
+        case .number(let n) where n.isInteger: text = n.text
+        case .string(let s): text = s
+        default: text = ""
+        }
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let v = UInt64(text) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected a non-negative integer")
+        }
+        return v
+    }
+}
+
+extension KeyedEncodingContainer {
+    mutating func encodeAmount(_ value: UInt128, forKey key: Key) throws { try encode(String(value), forKey: key) }
+    mutating func encodeAmount(_ value: UInt256, forKey key: Key) throws { try encode(value.description, forKey: key) }
+}

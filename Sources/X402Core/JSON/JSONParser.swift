@@ -1,0 +1,232 @@
+/// Why JSON text was rejected, with the byte offset where parsing stopped.
+public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The kinds of malformed JSON.
+    public enum Kind: Equatable, Sendable {
+        case unexpectedEnd
+        case unexpectedCharacter
+        case invalidNumber
+        case invalidEscape
+        /// A `\u` escape that is an unpaired UTF-16 surrogate (not representable as a Swift string).
+        case loneSurrogate
+        /// Raw control character (< 0x20) inside a string.
+        case controlCharacter
+        case invalidUTF8
+        /// Objects must not repeat a key (the SDKs never do; accepting one would let two parsers disagree).
+        case duplicateKey(String)
+        /// Nesting deeper than ``JSONParser/maxDepth``.
+        case tooDeep
+        case trailingData
+    }
+
+    public var kind: Kind
+    public var offset: Int
+
+    public init(_ kind: Kind, offset: Int) {
+        self.kind = kind
+        self.offset = offset
+    }
+
+    public var description: String { "\(kind) at byte \(offset)" }
+}
+
+/// A strict RFC 8259 parser into ``JSONValue``: no comments, NaN, trailing commas or duplicate keys.
+public enum JSONParser {
+    /// Maximum nesting of arrays/objects; deeper input is rejected instead of exhausting the stack.
+    public static let maxDepth = 64
+
+    /// Parses one JSON value spanning all of `bytes` (surrounding whitespace allowed).
+    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
+        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { parseResult($0) }
+        if let result { return try result.get() }
+        let copy = Array(bytes)
+        return try copy.withUnsafeBufferPointer { parseResult($0) }.get()
+    }
+
+    /// Parses UTF-8 JSON text.
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        var text = text
+        return try text.withUTF8 { parseResult($0) }.get()
+    }
+
+    static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
+        var p = Parser(b: buffer)
+        do throws(JSONParseError) {
+            p.skipWhitespace()
+            let v = try p.value(depth: 0)
+            p.skipWhitespace()
+            guard p.i == buffer.count else { throw JSONParseError(.trailingData, offset: p.i) }
+            return .success(v)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    struct Parser {
+        let b: UnsafeBufferPointer<UInt8>
+        var i = 0
+
+        @inline(__always) mutating func skipWhitespace() {
+            while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+        }
+
+        @inline(__always) func error(_ k: JSONParseError.Kind) -> JSONParseError { JSONParseError(k, offset: i) }
+
+        mutating func expect(_ literal: StaticString, _ value: JSONValue) throws(JSONParseError) -> JSONValue {
+            let n = literal.utf8CodeUnitCount
+            guard i + n <= b.count else { throw error(.unexpectedEnd) }
+            let p = literal.utf8Start
+            for k in 0..<n where b[i + k] != p[k] { i += k; throw error(.unexpectedCharacter) }
+            i += n
+            return value
+        }
+
+        mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
+            guard i < b.count else { throw error(.unexpectedEnd) }
+            switch b[i] {
+            case 0x7B: return try object(depth: depth + 1)
+            case 0x5B: return try array(depth: depth + 1)
+            case 0x22: return .string(try string())
+            case 0x74: return try expect("true", .bool(true))
+            case 0x66: return try expect("false", .bool(false))
+            case 0x6E: return try expect("null", .null)
+            case 0x2D, 0x30...0x39:
+                let end = JSONNumber.scan(b, from: i)
+                guard end > i else { throw error(.invalidNumber) }
+                let text = String(decoding: UnsafeBufferPointer(rebasing: b[i..<end]), as: UTF8.self)
+                i = end
+                return .number(JSONNumber(unchecked: text))
+            default:
+                throw error(.unexpectedCharacter)
+            }
+        }
+
+        mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
+            guard depth <= JSONParser.maxDepth else { throw error(.tooDeep) }
+            i += 1
+            var entries: [JSONObject.Element] = []
+            skipWhitespace()
+            if i < b.count && b[i] == 0x7D { i += 1; return .object(JSONObject(uniqueEntries: entries)) }
+            while true {
+                skipWhitespace()
+                guard i < b.count else { throw error(.unexpectedEnd) }
+                guard b[i] == 0x22 else { throw error(.unexpectedCharacter) }
+                let keyOffset = i
+                let key = try string()
+                // Objects are small (tens of keys); a linear check beats hashing here.
+                if entries.contains(where: { $0.key == key }) {
+                    throw JSONParseError(.duplicateKey(key), offset: keyOffset)
+                }
+                skipWhitespace()
+                guard i < b.count else { throw error(.unexpectedEnd) }
+                guard b[i] == 0x3A else { throw error(.unexpectedCharacter) }
+                i += 1
+                skipWhitespace()
+                entries.append((key, try value(depth: depth)))
+                skipWhitespace()
+                guard i < b.count else { throw error(.unexpectedEnd) }
+                if b[i] == 0x2C { i += 1; continue }
+                if b[i] == 0x7D { i += 1; return .object(JSONObject(uniqueEntries: entries)) }
+                throw error(.unexpectedCharacter)
+            }
+        }
+
+        mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
+            guard depth <= JSONParser.maxDepth else { throw error(.tooDeep) }
+            i += 1
+            var items: [JSONValue] = []
+            skipWhitespace()
+            if i < b.count && b[i] == 0x5D { i += 1; return .array(items) }
+            while true {
+                skipWhitespace()
+                items.append(try value(depth: depth))
+                skipWhitespace()
+                guard i < b.count else { throw error(.unexpectedEnd) }
+                if b[i] == 0x2C { i += 1; continue }
+                if b[i] == 0x5D { i += 1; return .array(items) }
+                throw error(.unexpectedCharacter)
+            }
+        }
+
+        mutating func string() throws(JSONParseError) -> String {
+            i += 1
+            let start = i
+            // Fast path: no escapes, the bytes are the string.
+            while i < b.count {
+                let c = b[i]
+                if c == 0x22 {
+                    let slice = UnsafeBufferPointer(rebasing: b[start..<i])
+                    guard let s = String(validating: slice, as: UTF8.self) else {
+                        throw JSONParseError(.invalidUTF8, offset: start)
+                    }
+                    i += 1
+                    return s
+                }
+                if c == 0x5C { break }
+                if c < 0x20 { throw error(.controlCharacter) }
+                i += 1
+            }
+            guard i < b.count else { throw error(.unexpectedEnd) }
+            var out = Array(UnsafeBufferPointer(rebasing: b[start..<i]))
+            while true {
+                guard i < b.count else { throw error(.unexpectedEnd) }
+                let c = b[i]
+                if c == 0x22 { break }
+                if c < 0x20 { throw error(.controlCharacter) }
+                if c != 0x5C { out.append(c); i += 1; continue }
+                i += 1
+                guard i < b.count else { throw error(.unexpectedEnd) }
+                switch b[i] {
+                case 0x22: out.append(0x22)
+                case 0x5C: out.append(0x5C)
+                case 0x2F: out.append(0x2F)
+                case 0x62: out.append(0x08)
+                case 0x66: out.append(0x0C)
+                case 0x6E: out.append(0x0A)
+                case 0x72: out.append(0x0D)
+                case 0x74: out.append(0x09)
+                case 0x75:
+                    let escapeOffset = i - 1
+                    var scalar = try hex4()
+                    if scalar >= 0xD800 && scalar < 0xDC00 {
+                        guard i + 2 < b.count, b[i + 1] == 0x5C, b[i + 2] == 0x75 else {
+                            throw JSONParseError(.loneSurrogate, offset: escapeOffset)
+                        }
+                        i += 2
+                        let low = try hex4()
+                        guard low >= 0xDC00 && low < 0xE000 else { throw JSONParseError(.loneSurrogate, offset: escapeOffset) }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                        throw JSONParseError(.loneSurrogate, offset: escapeOffset)
+                    }
+                    guard let u = Unicode.Scalar(scalar) else { throw JSONParseError(.loneSurrogate, offset: escapeOffset) }
+                    out.append(contentsOf: UTF8.encode(u)!)
+                default:
+                    throw error(.invalidEscape)
+                }
+                i += 1
+            }
+            i += 1
+            guard let s = String(validating: out, as: UTF8.self) else { throw JSONParseError(.invalidUTF8, offset: start) }
+            return s
+        }
+
+        /// Reads the 4 hex digits after `u` (at `i`), leaving `i` on the last digit.
+        mutating func hex4() throws(JSONParseError) -> UInt32 {
+            guard i + 4 < b.count else { throw error(.unexpectedEnd) }
+            var v: UInt32 = 0
+            for _ in 0..<4 {
+                i += 1
+                let c = b[i]
+                let d: UInt32
+                switch c {
+                case 0x30...0x39: d = UInt32(c - 0x30)
+                case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+                case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+                default: throw error(.invalidEscape)
+                }
+                v = v << 4 | d
+            }
+            return v
+        }
+    }
+}

@@ -1,0 +1,212 @@
+/// A coding key for arbitrary strings and indices.
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
+    init(_ s: String) { self.stringValue = s }
+}
+
+/// `Decoder` over a parsed ``JSONValue``: integers are read exactly from the number text,
+/// unknown keys are ignored, `null` counts as absent for `decodeIfPresent`.
+struct JSONValueDecoder: Decoder {
+    let value: JSONValue
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    init(value: JSONValue, codingPath: [any CodingKey] = []) {
+        self.value = value
+        self.codingPath = codingPath
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard case .object(let object) = value else {
+            throw DecodingError.typeMismatch(JSONObject.self, .init(codingPath: codingPath, debugDescription: "expected an object, found \(value.kindName)"))
+        }
+        return KeyedDecodingContainer(Keyed<Key>(object: object, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard case .array(let items) = value else {
+            throw DecodingError.typeMismatch([JSONValue].self, .init(codingPath: codingPath, debugDescription: "expected an array, found \(value.kindName)"))
+        }
+        return Unkeyed(items: items, codingPath: codingPath)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(value: value, codingPath: codingPath) }
+
+    // MARK: scalar conversion shared by all containers
+
+    static func mismatch<T>(_ type: T.Type, _ value: JSONValue, _ path: [any CodingKey]) -> DecodingError {
+        .typeMismatch(type, .init(codingPath: path, debugDescription: "expected \(type), found \(value.kindName)"))
+    }
+
+    static func integer<T: FixedWidthInteger>(_ type: T.Type, _ value: JSONValue, _ path: [any CodingKey]) throws -> T {
+        guard case .number(let n) = value else { throw mismatch(type, value, path) }
+        guard n.isInteger, let v = T(n.text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "number \(n.text) is not a \(type)"))
+        }
+        return v
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path: [any CodingKey]) throws -> T {
+        if T.self == JSONValue.self { return value as! T }
+        if T.self == JSONObject.self {
+            guard case .object(let o) = value else { throw mismatch(type, value, path) }
+            return o as! T
+        }
+        return try T(from: JSONValueDecoder(value: value, codingPath: path))
+    }
+
+    struct Single: SingleValueDecodingContainer {
+        let value: JSONValue
+        let codingPath: [any CodingKey]
+        func decodeNil() -> Bool { value == .null }
+        func decode(_ type: Bool.Type) throws -> Bool {
+            guard case .bool(let b) = value else { throw JSONValueDecoder.mismatch(type, value, codingPath) }
+            return b
+        }
+        func decode(_ type: String.Type) throws -> String {
+            guard case .string(let s) = value else { throw JSONValueDecoder.mismatch(type, value, codingPath) }
+            return s
+        }
+        func decode(_ type: Double.Type) throws -> Double {
+            guard case .number(let n) = value, let d = Double(n.text) else { throw JSONValueDecoder.mismatch(type, value, codingPath) }
+            return d
+        }
+        func decode(_ type: Float.Type) throws -> Float {
+            guard case .number(let n) = value, let d = Float(n.text) else { throw JSONValueDecoder.mismatch(type, value, codingPath) }
+            return d
+        }
+        func decode(_ type: Int.Type) throws -> Int { try JSONValueDecoder.integer(type, value, codingPath) }
+        func decode(_ type: Int8.Type) throws -> Int8 { try JSONValueDecoder.integer(type, value, codingPath) }
+        func decode(_ type: Int16.Type) throws -> Int16 { try JSONValueDecoder.integer(type, value, codingPath) }
+        func decode(_ type: Int32.Type) throws -> Int32 { try JSONValueDecoder.integer(type, value, codingPath) }
+        func decode(_ type: Int64.Type) throws -> Int64 { try JSONValueDecoder.integer(type, value, codingPath) }
+        func decode(_ type: UInt.Type) throws -> UInt { try JSONValueDecoder.integer(type, value, codingPath) }
+        func decode(_ type: UInt8.Type) throws -> UInt8 { try JSONValueDecoder.integer(type, value, codingPath) }
+        func decode(_ type: UInt16.Type) throws -> UInt16 { try JSONValueDecoder.integer(type, value, codingPath) }
+        func decode(_ type: UInt32.Type) throws -> UInt32 { try JSONValueDecoder.integer(type, value, codingPath) }
+        func decode(_ type: UInt64.Type) throws -> UInt64 { try JSONValueDecoder.integer(type, value, codingPath) }
+        func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONValueDecoder.decode(type, value, codingPath) }
+    }
+
+    struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
+        let object: JSONObject
+        let codingPath: [any CodingKey]
+        var allKeys: [Key] { object.keys.compactMap { Key(stringValue: $0) } }
+        func contains(_ key: Key) -> Bool { object[key.stringValue] != nil }
+
+        func value(_ key: Key) throws -> JSONValue {
+            guard let v = object[key.stringValue] else {
+                throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing key \"\(key.stringValue)\""))
+            }
+            return v
+        }
+        func single(_ key: Key) throws -> Single { Single(value: try value(key), codingPath: codingPath + [key]) }
+
+        func decodeNil(forKey key: Key) throws -> Bool { try value(key) == .null }
+        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try single(key).decode(type) }
+        func decode(_ type: String.Type, forKey key: Key) throws -> String { try single(key).decode(type) }
+        func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try single(key).decode(type) }
+        func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try single(key).decode(type) }
+        func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try single(key).decode(type) }
+        func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try single(key).decode(type) }
+        func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try single(key).decode(type) }
+        func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try single(key).decode(type) }
+        func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try single(key).decode(type) }
+        func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try single(key).decode(type) }
+        func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try single(key).decode(type) }
+        func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try single(key).decode(type) }
+        func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try single(key).decode(type) }
+        func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try single(key).decode(type) }
+        func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+            try JSONValueDecoder.decode(type, try value(key), codingPath + [key])
+        }
+
+        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+            try JSONValueDecoder(value: try value(key), codingPath: codingPath + [key]).container(keyedBy: type)
+        }
+        func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+            try JSONValueDecoder(value: try value(key), codingPath: codingPath + [key]).unkeyedContainer()
+        }
+        func superDecoder() throws -> any Decoder {
+            JSONValueDecoder(value: object["super"] ?? .null, codingPath: codingPath + [AnyCodingKey("super")])
+        }
+        func superDecoder(forKey key: Key) throws -> any Decoder {
+            JSONValueDecoder(value: object[key.stringValue] ?? .null, codingPath: codingPath + [key])
+        }
+    }
+
+    struct Unkeyed: UnkeyedDecodingContainer {
+        let items: [JSONValue]
+        let codingPath: [any CodingKey]
+        var currentIndex = 0
+        var count: Int? { items.count }
+        var isAtEnd: Bool { currentIndex >= items.count }
+
+        init(items: [JSONValue], codingPath: [any CodingKey]) {
+            self.items = items
+            self.codingPath = codingPath
+        }
+
+        mutating func next() throws -> (JSONValue, [any CodingKey]) {
+            guard !isAtEnd else {
+                throw DecodingError.valueNotFound(JSONValue.self, .init(codingPath: codingPath, debugDescription: "array exhausted"))
+            }
+            defer { currentIndex += 1 }
+            return (items[currentIndex], codingPath + [AnyCodingKey(intValue: currentIndex)])
+        }
+        mutating func single() throws -> Single { let (v, p) = try next(); return Single(value: v, codingPath: p) }
+
+        mutating func decodeNil() throws -> Bool {
+            guard !isAtEnd, items[currentIndex] == .null else { return false }
+            currentIndex += 1
+            return true
+        }
+        mutating func decode(_ type: Bool.Type) throws -> Bool { try single().decode(type) }
+        mutating func decode(_ type: String.Type) throws -> String { try single().decode(type) }
+        mutating func decode(_ type: Double.Type) throws -> Double { try single().decode(type) }
+        mutating func decode(_ type: Float.Type) throws -> Float { try single().decode(type) }
+        mutating func decode(_ type: Int.Type) throws -> Int { try single().decode(type) }
+        mutating func decode(_ type: Int8.Type) throws -> Int8 { try single().decode(type) }
+        mutating func decode(_ type: Int16.Type) throws -> Int16 { try single().decode(type) }
+        mutating func decode(_ type: Int32.Type) throws -> Int32 { try single().decode(type) }
+        mutating func decode(_ type: Int64.Type) throws -> Int64 { try single().decode(type) }
+        mutating func decode(_ type: UInt.Type) throws -> UInt { try single().decode(type) }
+        mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try single().decode(type) }
+        mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try single().decode(type) }
+        mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try single().decode(type) }
+        mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try single().decode(type) }
+        mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            let (v, p) = try next()
+            return try JSONValueDecoder.decode(type, v, p)
+        }
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+            let (v, p) = try next()
+            return try JSONValueDecoder(value: v, codingPath: p).container(keyedBy: type)
+        }
+        mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+            let (v, p) = try next()
+            return try JSONValueDecoder(value: v, codingPath: p).unkeyedContainer()
+        }
+        mutating func superDecoder() throws -> any Decoder {
+            let (v, p) = try next()
+            return JSONValueDecoder(value: v, codingPath: p)
+        }
+    }
+}
+
+extension JSONValue {
+    /// A short name of the value's JSON type, for error messages.
+    public var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}

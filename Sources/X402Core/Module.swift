@@ -1,1 +1,0 @@
-// X402Core: see README module map.

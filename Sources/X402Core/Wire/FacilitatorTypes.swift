@@ -1,0 +1,118 @@
+/// Facilitator `/verify` result (protocol.md A.6).
+public struct VerifyResponse: Codable, Equatable, Sendable {
+    public var isValid: Bool
+    public var invalidReason: String?
+    public var invalidMessage: String?
+    public var payer: String?
+    public var extensions: JSONObject?
+    /// Scheme data; batch-settlement puts the channel snapshot here.
+    public var extra: JSONObject?
+
+    public init(isValid: Bool, invalidReason: String? = nil, invalidMessage: String? = nil, payer: String? = nil,
+                extensions: JSONObject? = nil, extra: JSONObject? = nil) {
+        self.isValid = isValid
+        self.invalidReason = invalidReason
+        self.invalidMessage = invalidMessage
+        self.payer = payer
+        self.extensions = extensions
+        self.extra = extra
+    }
+}
+
+/// Facilitator `/settle` result, also the `PAYMENT-RESPONSE` header content (protocol.md A.6, B.13).
+public struct SettleResponse: Codable, Equatable, Sendable {
+    public var success: Bool
+    public var errorReason: String?
+    public var errorMessage: String?
+    public var payer: String?
+    /// Transaction hash, or `""` (voucher-only charges, failures).
+    public var transaction: String
+    public var network: Network
+    /// Atomic amount, `""` for voucher-only charges.
+    public var amount: String?
+    public var extensions: JSONObject?
+    public var extra: JSONObject?
+
+    public init(success: Bool, errorReason: String? = nil, errorMessage: String? = nil, payer: String? = nil,
+                transaction: String = "", network: Network, amount: String? = nil,
+                extensions: JSONObject? = nil, extra: JSONObject? = nil) {
+        self.success = success
+        self.errorReason = errorReason
+        self.errorMessage = errorMessage
+        self.payer = payer
+        self.transaction = transaction
+        self.network = network
+        self.amount = amount
+        self.extensions = extensions
+        self.extra = extra
+    }
+}
+
+/// One payment kind a facilitator supports.
+public struct SupportedKind: Codable, Equatable, Sendable {
+    public var x402Version: Int
+    public var scheme: String
+    public var network: Network
+    /// Omitted when empty (batch-settlement: `receiverAuthorizer`).
+    public var extra: JSONObject?
+
+    public init(x402Version: Int = X402Core.x402Version, scheme: String, network: Network, extra: JSONObject? = nil) {
+        self.x402Version = x402Version
+        self.scheme = scheme
+        self.network = network
+        self.extra = extra
+    }
+}
+
+/// Facilitator `GET /supported` answer (protocol.md A.7).
+public struct SupportedResponse: Codable, Equatable, Sendable {
+    public var kinds: [SupportedKind]
+    /// Extension ids; absent decodes as `[]`.
+    public var extensions: [String]
+    /// CAIP family pattern (`"eip155:*"`) → relay addresses; absent decodes as `[:]`.
+    public var signers: [String: [String]]
+
+    public init(kinds: [SupportedKind], extensions: [String] = [], signers: [String: [String]] = [:]) {
+        self.kinds = kinds
+        self.extensions = extensions
+        self.signers = signers
+    }
+
+    enum CodingKeys: String, CodingKey { case kinds, extensions, signers }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kinds = try c.decode([SupportedKind].self, forKey: .kinds)
+        extensions = try c.decodeIfPresent([String].self, forKey: .extensions) ?? []
+        signers = try c.decodeIfPresent([String: [String]].self, forKey: .signers) ?? [:]
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(kinds, forKey: .kinds)
+        try c.encode(extensions, forKey: .extensions)
+        // Sorted so the output is deterministic.
+        var s = c.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .signers)
+        for key in signers.keys.sorted() { try s.encode(signers[key]!, forKey: AnyCodingKey(key)) }
+    }
+
+    /// The kind for `scheme` on `network`, if advertised.
+    public func kind(scheme: String, network: Network) -> SupportedKind? {
+        kinds.first { $0.scheme == scheme && $0.network == network }
+    }
+}
+
+/// Body of facilitator `POST /verify` and `POST /settle`.
+public struct FacilitatorRequest: Codable, Equatable, Sendable {
+    /// The payload's protocol version.
+    public var x402Version: Int
+    public var paymentPayload: PaymentPayload
+    /// The server's matching requirement.
+    public var paymentRequirements: PaymentRequirements
+
+    public init(paymentPayload: PaymentPayload, paymentRequirements: PaymentRequirements) {
+        self.x402Version = paymentPayload.x402Version
+        self.paymentPayload = paymentPayload
+        self.paymentRequirements = paymentRequirements
+    }
+}

@@ -1,0 +1,141 @@
+/// The x402 protocol version this package speaks.
+public let x402Version = 2
+
+/// Describes the protected resource (protocol.md A.3). Absent optionals are omitted on encode.
+public struct ResourceInfo: Codable, Hashable, Sendable {
+    public var url: String
+    public var description: String?
+    public var mimeType: String?
+    /// Bazaar metadata (Python SDK only).
+    public var serviceName: String?
+    public var tags: [String]?
+    public var iconUrl: String?
+
+    public init(url: String, description: String? = nil, mimeType: String? = nil,
+                serviceName: String? = nil, tags: [String]? = nil, iconUrl: String? = nil) {
+        self.url = url
+        self.description = description
+        self.mimeType = mimeType
+        self.serviceName = serviceName
+        self.tags = tags
+        self.iconUrl = iconUrl
+    }
+}
+
+/// One way to pay for a resource (protocol.md A.4). `amount` is atomic units as decimal text.
+public struct PaymentRequirements: Codable, Equatable, Sendable {
+    public var scheme: String
+    public var network: Network
+    public var asset: String
+    public var amount: String
+    public var payTo: String
+    public var maxTimeoutSeconds: Int
+    /// Scheme-specific data; unknown keys are kept. An absent `extra` decodes as `{}`.
+    public var extra: JSONObject
+
+    public init(scheme: String, network: Network, asset: String, amount: String, payTo: String,
+                maxTimeoutSeconds: Int = 300, extra: JSONObject = JSONObject()) {
+        self.scheme = scheme
+        self.network = network
+        self.asset = asset
+        self.amount = amount
+        self.payTo = payTo
+        self.maxTimeoutSeconds = maxTimeoutSeconds
+        self.extra = extra
+    }
+
+    enum CodingKeys: String, CodingKey { case scheme, network, asset, amount, payTo, maxTimeoutSeconds, extra }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        scheme = try c.decode(String.self, forKey: .scheme)
+        network = try c.decode(Network.self, forKey: .network)
+        asset = try c.decode(String.self, forKey: .asset)
+        amount = try c.decode(String.self, forKey: .amount)
+        payTo = try c.decode(String.self, forKey: .payTo)
+        maxTimeoutSeconds = try c.decode(Int.self, forKey: .maxTimeoutSeconds)
+        extra = try c.decodeIfPresent(JSONObject.self, forKey: .extra) ?? JSONObject()
+    }
+
+    /// True when `accepted` (a client's echo) matches this server requirement under the x402 rule:
+    /// the six scalar fields exactly equal, and every key/value of this `extra` present (recursively)
+    /// in `accepted.extra`, which may carry additional keys.
+    public func isMatched(by accepted: PaymentRequirements) -> Bool {
+        scheme == accepted.scheme && network == accepted.network && amount == accepted.amount
+            && asset == accepted.asset && payTo == accepted.payTo && maxTimeoutSeconds == accepted.maxTimeoutSeconds
+            && JSONValue.object(accepted.extra).contains(.object(extra))
+    }
+}
+
+/// Content of the `PAYMENT-REQUIRED` header (protocol.md A.3).
+public struct PaymentRequired: Codable, Equatable, Sendable {
+    public var x402Version: Int
+    public var error: String?
+    public var resource: ResourceInfo?
+    public var accepts: [PaymentRequirements]
+    public var extensions: JSONObject?
+
+    public init(x402Version: Int = X402Core.x402Version, error: String? = nil, resource: ResourceInfo? = nil,
+                accepts: [PaymentRequirements], extensions: JSONObject? = nil) {
+        self.x402Version = x402Version
+        self.error = error
+        self.resource = resource
+        self.accepts = accepts
+        self.extensions = extensions
+    }
+
+    enum CodingKeys: String, CodingKey { case x402Version, error, resource, accepts, extensions }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        x402Version = try c.decodeIfPresent(Int.self, forKey: .x402Version) ?? X402Core.x402Version
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+        resource = try c.decodeIfPresent(ResourceInfo.self, forKey: .resource)
+        accepts = try c.decode([PaymentRequirements].self, forKey: .accepts)
+        extensions = try c.decodeIfPresent(JSONObject.self, forKey: .extensions)
+    }
+}
+
+/// Content of the `PAYMENT-SIGNATURE` header (protocol.md A.5). Encodes in the SDK's field order.
+public struct PaymentPayload: Codable, Equatable, Sendable {
+    public var x402Version: Int
+    /// Scheme-specific payload (for batch-settlement see `BatchSettlementPayload`).
+    public var payload: JSONObject
+    /// The requirement the client chose, copied verbatim.
+    public var accepted: PaymentRequirements
+    public var resource: ResourceInfo?
+    public var extensions: JSONObject?
+
+    public init(x402Version: Int = X402Core.x402Version, payload: JSONObject, accepted: PaymentRequirements,
+                resource: ResourceInfo? = nil, extensions: JSONObject? = nil) {
+        self.x402Version = x402Version
+        self.payload = payload
+        self.accepted = accepted
+        self.resource = resource
+        self.extensions = extensions
+    }
+
+    enum CodingKeys: String, CodingKey { case x402Version, payload, accepted, resource, extensions }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        x402Version = try c.decodeIfPresent(Int.self, forKey: .x402Version) ?? X402Core.x402Version
+        payload = try c.decode(JSONObject.self, forKey: .payload)
+        accepted = try c.decode(PaymentRequirements.self, forKey: .accepted)
+        resource = try c.decodeIfPresent(ResourceInfo.self, forKey: .resource)
+        extensions = try c.decodeIfPresent(JSONObject.self, forKey: .extensions)
+    }
+}
+
+/// An explicit price: atomic `amount` of `asset`, with scheme `extra` (e.g. the token's EIP-712 domain).
+public struct AssetAmount: Codable, Equatable, Sendable {
+    public var amount: String
+    public var asset: String
+    public var extra: JSONObject?
+
+    public init(amount: String, asset: String, extra: JSONObject? = nil) {
+        self.amount = amount
+        self.asset = asset
+        self.extra = extra
+    }
+}
