@@ -1,6 +1,6 @@
 """Random batch-settlement vectors from the official x402 Python SDK (2.25.0) and eth_account.
 
-Run: `$(Devnet/ensure-venv) Vectors/generators/batch_settlement.py` from the repository root; writes
+Run via `Vectors/generate` (or directly with the venv python); writes
 Vectors/batch-settlement.json. Deterministic (fixed seed). The keys are random TEST keys, never funded.
 
 Channel ids come from `compute_channel_id`; signatures from `sign_voucher`, `sign_refund`,

@@ -1,6 +1,6 @@
 """Random EIP-712 typed-data documents with digests from eth_account (the reference implementation).
 
-Run: `$(Devnet/ensure-venv) Vectors/generators/eip712.py` from the repository root; writes Vectors/eip712.json.
+Run via `Vectors/generate` (or directly with the venv python); writes Vectors/eip712.json next to generators/.
 Deterministic (fixed seed). Every document is something eth_account accepts: the primary type is the only
 root type, every declared member has a value, fixed arrays have their declared length, bytesN values have
 exactly N bytes. Half the documents are written with \\u escapes for non-ASCII text, half as raw UTF-8.
