@@ -114,9 +114,9 @@ public final class RPCClient: Sendable {
                 results[id] = Self.unwrap(item, expectedID: id)
             }
             return results
-        case .object:
+        case .object(let members):
             // Some nodes answer a batch they reject with a single error object.
-            if case .failure(let error) = Self.unwrap(json, expectedID: nil) { throw error }
+            if members["error"] != nil, case .failure(let error) = Self.unwrap(json, expectedID: nil) { throw error }
             throw .malformedResponse("expected a batch array, got a single response")
         default:
             throw .malformedResponse("expected a batch array, got \(Self.snippet(response))")

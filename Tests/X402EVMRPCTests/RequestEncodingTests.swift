@@ -27,7 +27,7 @@ import X402EVM
     @Test func callObjectQuantitiesAreMinimalHex() {
         let call = CallRequest(from: alice, to: token, data: [0xa9, 0x05, 0x9c, 0xbb], value: 0, gas: 500_000,
                                maxFeePerGas: UInt256(1_000_000_000))
-        #expect(body(.call(call, block: .number(16))) == #"{"id":7,"jsonrpc":"2.0","method":"eth_call","params":[{"data":"0xa9059cbb","from":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","gas":"0x7a120","maxFeePerGas":"0x3b9aca00","to":"0x036cbd53842c5426634e7929541ec2318f3dcf7e","value":"0x0"},"0x10"]"#)
+        #expect(body(.call(call, block: .number(16))) == #"{"id":7,"jsonrpc":"2.0","method":"eth_call","params":[{"data":"0xa9059cbb","from":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","gas":"0x7a120","maxFeePerGas":"0x3b9aca00","to":"0x036cbd53842c5426634e7929541ec2318f3dcf7e","value":"0x0"},"0x10"]}"#)
     }
 
     @Test func estimateGasOmitsBlockUnlessAsked() {

@@ -88,7 +88,8 @@ let receiptJSON = """
         #expect(receipt.to == (try Address(hex: "0x5fbdb2315678afecb367f032d93f642f64180aa3")))
         #expect(receipt.logs.count == 1)
         let log = receipt.logs[0]
-        #expect(log.topics.count == 2 && log.topics[1] == (try Address(hex: "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266")).word)
+        let sender = try Address(hex: "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266")
+        #expect(log.topics.count == 2 && log.topics[1] == sender.word)
         #expect(UInt256(word: try Bytes32(log.data)) == 1000)
         #expect(log.logIndex == 0 && log.blockNumber == 5 && log.transactionHash == receipt.transactionHash && !log.removed)
     }
@@ -189,7 +190,7 @@ let receiptJSON = """
         }
     }
 
-    @Test func idMismatch() async {
+    @Test func idMismatch() async throws {
         await expectError(.idMismatch(expected: 1, received: "999")) { () async throws(RPCError) in
             try await client(body: #"{"jsonrpc":"2.0","id":999,"result":"0x1"}"#).chainId()
         }
