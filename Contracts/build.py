@@ -4,6 +4,9 @@
 Artifact: {"contractName", "source", "compiler", "abi", "bytecode", "deployedBytecode"}.
 Vyper emits no `error` ABI entries; a contract's custom errors are listed one signature per line
 (e.g. `InvalidSignature()`) in Contracts/src/<stem>.errors and added to its ABI here.
+Functions a contract decodes by hand in `__default__` (x402BatchSettlement's claim / claimWithSignature, to
+avoid Vyper's bounded memory copy of calldata arrays) are listed in Contracts/src/<stem>.abi.json
+({"abi": [...]}); they are added to its ABI and the `fallback` entry is dropped (it only serves them).
 
   build.py           write artifacts
   build.py --check   rebuild in memory and exit 1 if any committed artifact differs
@@ -37,14 +40,23 @@ def error_entries(stem):
     return entries
 
 
+def extra_entries(stem):
+    path = SRC / f"{stem}.abi.json"
+    return json.loads(path.read_text())["abi"] if path.exists() else None
+
+
 def build(path):
     out = vyper.compile_code(path.read_text(), contract_path=str(path.relative_to(ROOT)),
                              output_formats=["abi", "bytecode", "bytecode_runtime"])
+    abi = out["abi"]
+    extra = extra_entries(path.stem)
+    if extra is not None:
+        abi = [e for e in abi if e.get("type") != "fallback"] + extra
     return {
         "contractName": path.stem,
         "source": f"src/{path.name}",
         "compiler": f"vyper {vyper.__version__}",
-        "abi": out["abi"] + error_entries(path.stem),
+        "abi": abi + error_entries(path.stem),
         "bytecode": out["bytecode"],
         "deployedBytecode": out["bytecode_runtime"],
     }
