@@ -13,7 +13,8 @@ let revertingCode: [UInt8] = [0x63, 0x8b, 0xaa, 0x57, 0x9f, 0x60, 0xe0, 0x1b, 0x
 /// A fresh address per use, so tests never see each other's state edits.
 func scratchAddress(_ n: UInt64) -> Address { Address(word: Bytes32(0, 0, 0x5C2A_7C4, n)) }
 
-// Serialized: several tests edit shared chain state (balances, time, snapshots).
+// Serialized, and the only suite using the devnet: tests edit shared chain state (balances, time,
+// snapshots) and spend from dev accounts.
 @Suite(.serialized, .enabled(if: TestDevnet.isAvailable, "no X402_RPC_URL and no Devnet/devnet"))
 struct DevnetIntegrationTests {
     @Test func chainIdBlockNumberAndRawMethods() async throws {

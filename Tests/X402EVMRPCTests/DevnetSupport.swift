@@ -7,7 +7,8 @@ import Synchronization
 import X402EVM
 import X402EVMRPC
 
-/// The node integration tests talk to: `X402_RPC_URL`, or one `Devnet/devnet --port 0` launched on
+/// The node integration tests talk to: `X402_RPC_URL` (a project devnet, or anvil for all but the
+/// `devnet_mint` test), or one `Devnet/devnet --port 0` launched on
 /// first use, shared by the whole test process and sent SIGTERM when the process exits.
 enum TestDevnet {
     /// Repo root, from this file's location (Tests/X402EVMRPCTests/DevnetSupport.swift).
@@ -27,9 +28,6 @@ enum TestDevnet {
         externalURL != nil
         #endif
     }
-
-    /// True when we launched the devnet ourselves (so devnet-only helpers are safe to call).
-    static var isLocal: Bool { externalURL == nil }
 
     private static let started = Task<String, any Error> {
         if let url = externalURL { return url }
