@@ -66,7 +66,7 @@ public enum SignatureError: Error, Equatable, Sendable {
 
 /// A secp256k1 private key. Its description never shows the key.
 public struct PrivateKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    @usableFromInline let secret: Bytes32
+    let secret: Bytes32
     /// The matching public key (computed once).
     public let publicKey: PublicKey
     /// The Ethereum address of the key (computed once).

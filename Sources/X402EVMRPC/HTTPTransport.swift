@@ -1,0 +1,97 @@
+import AsyncHTTPClient
+import NIOCore
+
+/// Carries one JSON-RPC request body to a node and returns the response body.
+///
+/// Implementations map every failure to ``RPCError`` (status, timeout, connection); the client does
+/// the JSON-RPC framing and decoding.
+public protocol JSONRPCTransport: Sendable {
+    /// Sends a UTF-8 JSON body and returns the raw response body.
+    func roundTrip(_ body: [UInt8]) async throws(RPCError) -> [UInt8]
+}
+
+/// JSON-RPC over HTTP(S) POST with AsyncHTTPClient.
+///
+/// Connections are pooled and kept alive by the `HTTPClient`. The client is borrowed, never shut
+/// down here: pass `HTTPClient.shared` (the default, which needs no shutdown) or your own client and
+/// call `shutdown()` on it once every transport using it is done.
+public struct HTTPTransport: JSONRPCTransport {
+    /// The node's URL, e.g. `http://127.0.0.1:8545` or an `https://` testnet endpoint.
+    public let url: String
+    /// The shared HTTP client.
+    public let httpClient: HTTPClient
+    /// Deadline for one round trip (connect, send, receive the whole body).
+    public let timeout: Duration
+    /// Larger response bodies are rejected with ``RPCError/responseTooLarge(limit:)``.
+    public let maxResponseBytes: Int
+    /// Extra headers (e.g. an API key), sent with every request.
+    public let headers: [(String, String)]
+
+    /// Creates a transport.
+    public init(
+        url: String,
+        httpClient: HTTPClient = .shared,
+        timeout: Duration = .seconds(30),
+        maxResponseBytes: Int = 64 << 20,
+        headers: [(String, String)] = []
+    ) {
+        self.url = url
+        self.httpClient = httpClient
+        self.timeout = timeout
+        self.maxResponseBytes = maxResponseBytes
+        self.headers = headers
+    }
+
+    public func roundTrip(_ body: [UInt8]) async throws(RPCError) -> [UInt8] {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
+        do {
+            let response = try await httpClient.execute(request, deadline: deadline)
+            let buffer: ByteBuffer
+            do {
+                buffer = try await response.body.collect(upTo: maxResponseBytes)
+            } catch is NIOTooManyBytesError {
+                throw RPCError.responseTooLarge(limit: maxResponseBytes)
+            }
+            guard response.status.code == 200 else {
+                throw RPCError.httpStatus(code: Int(response.status.code), body: String(decoding: buffer.readableBytesView.prefix(512), as: UTF8.self))
+            }
+            return Array(buffer.readableBytesView)
+        } catch let error as RPCError {
+            throw error
+        } catch let error as HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .getConnectionFromPoolTimeout,
+                .tlsHandshakeTimeout:
+                throw .timedOut
+            case .cancelled:
+                throw .cancelled
+            default:
+                throw .transport(String(describing: error))
+            }
+        } catch is CancellationError {
+            throw .cancelled
+        } catch {
+            throw .transport(String(describing: error))
+        }
+    }
+}
+
+extension TimeAmount {
+    fileprivate init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        // Saturate instead of trapping on absurd timeouts.
+        let nanos = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if nanos.overflow || seconds < 0 {
+            self = seconds < 0 ? .zero : .nanoseconds(.max)
+        } else {
+            let (total, overflow) = nanos.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000)
+            self = overflow ? .nanoseconds(.max) : .nanoseconds(total)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// X402EVMRPC: see README module map.
