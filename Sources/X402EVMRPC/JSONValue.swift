@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import X402EVM
 
 /// A JSON value, as JSON-RPC params, results and error data travel.
@@ -93,7 +88,16 @@ extension JSONValue: Codable {
 extension JSONValue {
     /// Parses UTF-8 JSON text; nil when it is not valid JSON.
     static func parse(_ bytes: [UInt8]) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        try? JSONParser.parse(bytes)
+    }
+
+    /// Parses UTF-8 JSON text strictly (RFC 8259, nesting capped at 256).
+    public init(parsing json: [UInt8]) throws(RPCError) {
+        do {
+            self = try JSONParser.parse(json)
+        } catch {
+            throw .malformedResponse("invalid JSON: \(error)")
+        }
     }
 
     /// Compact UTF-8 JSON text (sorted object keys).

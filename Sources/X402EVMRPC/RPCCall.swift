@@ -3,7 +3,7 @@ import X402EVM
 /// One JSON-RPC method call with its typed result decoder.
 ///
 /// Send it alone with ``RPCClient/send(_:)`` or together with others in one HTTP request with
-/// ``RPCClient/batch(_:)-(RPCCall<each Output>...)``.
+/// `RPCClient.batch`.
 public struct RPCCall<Output: Sendable>: Sendable {
     /// The JSON-RPC method name.
     public let method: String

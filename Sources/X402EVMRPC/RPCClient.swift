@@ -36,9 +36,7 @@ public final class RPCClient: Sendable {
         let id = nextID()
         let body = Self.requestObject(id: id, method: call.method, params: call.params).serialized
         let response = try await transport.roundTrip(body)
-        guard let json = JSONValue.parse(response) else {
-            throw .malformedResponse("not JSON: \(Self.snippet(response))")
-        }
+        let json = try Self.parseBody(response)
         guard case .object = json else {
             throw .malformedResponse("expected a response object, got \(Self.snippet(response))")
         }
@@ -91,9 +89,7 @@ public final class RPCClient: Sendable {
         guard !entries.isEmpty else { return [:] }
         let body = JSONValue.array(entries.map { Self.requestObject(id: $0.id, method: $0.method, params: $0.params) }).serialized
         let response = try await transport.roundTrip(body)
-        guard let json = JSONValue.parse(response) else {
-            throw .malformedResponse("not JSON: \(Self.snippet(response))")
-        }
+        let json = try Self.parseBody(response)
         switch json {
         case .array(let items):
             let expected = Set(entries.map(\.id))
@@ -174,6 +170,14 @@ public final class RPCClient: Sendable {
         case .integer(let i)?: return Int(exactly: i)
         case .double(let d)?: return Int(exactly: d)
         default: return nil
+        }
+    }
+
+    private static func parseBody(_ body: [UInt8]) throws(RPCError) -> JSONValue {
+        do {
+            return try JSONParser.parse(body)
+        } catch {
+            throw .malformedResponse("not JSON (\(error)): \(snippet(body))")
         }
     }
 

@@ -75,9 +75,10 @@ enum TestDevnet {
         }
     }
 
-    /// posix_spawn rather than Foundation.Process: the child must start with no blocked signals
-    /// (threads of the test runner block SIGTERM, and a child inherits the mask, so it would
-    /// ignore our SIGTERM at exit) and with stderr in a file. Returns the read end of its stdout.
+    /// posix_spawn rather than Foundation.Process: a devnet started by Process inherited a signal
+    /// mask with SIGTERM blocked (observed in /proc/<pid>/status), so it outlived the tests and held
+    /// the runner's stderr pipe open. Here the child starts with an empty mask and default handlers,
+    /// and stderr in a file. Returns the read end of its stdout.
     private static func spawn() throws -> Int32 {
         #if os(Linux)
         var fds: [Int32] = [-1, -1]
