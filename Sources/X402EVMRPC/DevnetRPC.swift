@@ -55,5 +55,5 @@ extension RPCClient {
 /// An `evm_snapshot` id, passed back verbatim to `evm_revert`.
 public struct DevnetSnapshot: Sendable, Hashable {
     /// The id exactly as the node returned it (usually a hex quantity string).
-    public let id: JSONValue
+    public let id: RPCJSONValue
 }

@@ -8,36 +8,36 @@ public struct RPCCall<Output: Sendable>: Sendable {
     /// The JSON-RPC method name.
     public let method: String
     /// The positional parameters.
-    public let params: [JSONValue]
-    let decode: @Sendable (JSONValue) throws(RPCError) -> Output
+    public let params: [RPCJSONValue]
+    let decode: @Sendable (RPCJSONValue) throws(RPCError) -> Output
 
     /// A call with a custom result decoder.
-    public init(method: String, params: [JSONValue], decode: @escaping @Sendable (JSONValue) throws(RPCError) -> Output) {
+    public init(method: String, params: [RPCJSONValue], decode: @escaping @Sendable (RPCJSONValue) throws(RPCError) -> Output) {
         self.method = method
         self.params = params
         self.decode = decode
     }
 
     /// Decodes a `result` value as this call's output.
-    public func decodeResult(_ result: JSONValue) throws(RPCError) -> Output { try decode(result) }
+    public func decodeResult(_ result: RPCJSONValue) throws(RPCError) -> Output { try decode(result) }
 }
 
-extension RPCCall where Output == JSONValue {
+extension RPCCall where Output == RPCJSONValue {
     /// Any method, with the raw JSON result.
-    public static func raw(_ method: String, _ params: [JSONValue] = []) -> RPCCall<JSONValue> {
+    public static func raw(_ method: String, _ params: [RPCJSONValue] = []) -> RPCCall<RPCJSONValue> {
         RPCCall(method: method, params: params) { $0 }
     }
 }
 
 // Result decoders shared by the calls below.
-private func quantity64(_ v: JSONValue) throws(RPCError) -> UInt64 { try v.quantity64("result") }
-private func quantity(_ v: JSONValue) throws(RPCError) -> UInt256 { try v.quantity("result") }
-private func bytes(_ v: JSONValue) throws(RPCError) -> [UInt8] { try v.data("result") }
-private func hash(_ v: JSONValue) throws(RPCError) -> Bytes32 { try v.bytes32("result") }
-private func ignore(_ v: JSONValue) throws(RPCError) {}
+private func quantity64(_ v: RPCJSONValue) throws(RPCError) -> UInt64 { try v.quantity64("result") }
+private func quantity(_ v: RPCJSONValue) throws(RPCError) -> UInt256 { try v.quantity("result") }
+private func bytes(_ v: RPCJSONValue) throws(RPCError) -> [UInt8] { try v.data("result") }
+private func hash(_ v: RPCJSONValue) throws(RPCError) -> Bytes32 { try v.bytes32("result") }
+private func ignore(_ v: RPCJSONValue) throws(RPCError) {}
 
-private func address(_ a: Address) -> JSONValue { .string(a.lowercased) }
-private func quantity(_ n: UInt64) -> JSONValue { .string(UInt256(n).hexQuantity) }
+private func address(_ a: Address) -> RPCJSONValue { .string(a.lowercased) }
+private func quantity(_ n: UInt64) -> RPCJSONValue { .string(UInt256(n).hexQuantity) }
 
 extension RPCCall where Output == UInt64 {
     /// `eth_chainId`.
@@ -145,7 +145,7 @@ extension RPCCall where Output == FeeHistory {
 
 extension RPCCall where Output == Void {
     /// A call whose result is ignored (devnet helpers that return `null` or `true`).
-    static func void(_ method: String, _ params: [JSONValue]) -> Self {
+    static func void(_ method: String, _ params: [RPCJSONValue]) -> Self {
         .init(method: method, params: params, decode: ignore)
     }
 }

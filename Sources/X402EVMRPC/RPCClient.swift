@@ -44,7 +44,7 @@ public final class RPCClient: Sendable {
     }
 
     /// Sends any method and returns the raw JSON `result` (e.g. `net_version`).
-    public func request(_ method: String, _ params: [JSONValue] = []) async throws(RPCError) -> JSONValue {
+    public func request(_ method: String, _ params: [RPCJSONValue] = []) async throws(RPCError) -> RPCJSONValue {
         try await send(.raw(method, params))
     }
 
@@ -55,7 +55,7 @@ public final class RPCClient: Sendable {
     public func batch<each Output>(
         _ calls: repeat RPCCall<each Output>
     ) async throws(RPCError) -> (repeat Result<each Output, RPCError>) {
-        var entries: [(id: UInt64, method: String, params: [JSONValue])] = []
+        var entries: [(id: UInt64, method: String, params: [RPCJSONValue])] = []
         for call in repeat each calls { entries.append((nextID(), call.method, call.params)) }
         let results = try await exchange(entries)
         var index = 0
@@ -73,7 +73,7 @@ public final class RPCClient: Sendable {
         return zip(entries, calls).map { entry, call in Self.decodeEntry(results[entry.id], id: entry.id, with: call) }
     }
 
-    private static func decodeEntry<T>(_ result: Result<JSONValue, RPCError>?, id: UInt64, with call: RPCCall<T>) -> Result<T, RPCError> {
+    private static func decodeEntry<T>(_ result: Result<RPCJSONValue, RPCError>?, id: UInt64, with call: RPCCall<T>) -> Result<T, RPCError> {
         guard let result else { return .failure(.missingResponse(id: id)) }
         return result.flatMap { value in
             do throws(RPCError) {
@@ -84,16 +84,16 @@ public final class RPCClient: Sendable {
         }
     }
 
-    private func exchange(_ entries: [(id: UInt64, method: String, params: [JSONValue])]) async throws(RPCError) -> [UInt64: Result<JSONValue, RPCError>] {
+    private func exchange(_ entries: [(id: UInt64, method: String, params: [RPCJSONValue])]) async throws(RPCError) -> [UInt64: Result<RPCJSONValue, RPCError>] {
         // An empty batch is an invalid request in JSON-RPC 2.0; there is nothing to ask.
         guard !entries.isEmpty else { return [:] }
-        let body = JSONValue.array(entries.map { Self.requestObject(id: $0.id, method: $0.method, params: $0.params) }).serialized
+        let body = RPCJSONValue.array(entries.map { Self.requestObject(id: $0.id, method: $0.method, params: $0.params) }).serialized
         let response = try await transport.roundTrip(body)
         let json = try Self.parseBody(response)
         switch json {
         case .array(let items):
             let expected = Set(entries.map(\.id))
-            var results: [UInt64: Result<JSONValue, RPCError>] = [:]
+            var results: [UInt64: Result<RPCJSONValue, RPCError>] = [:]
             for item in items {
                 guard case .object(let members) = item else {
                     throw .malformedResponse("batch entry is not an object")
@@ -121,11 +121,11 @@ public final class RPCClient: Sendable {
 
     // MARK: Framing
 
-    static func requestObject(id: UInt64, method: String, params: [JSONValue]) -> JSONValue {
+    static func requestObject(id: UInt64, method: String, params: [RPCJSONValue]) -> RPCJSONValue {
         .object(["jsonrpc": .string("2.0"), "id": .integer(Int64(id)), "method": .string(method), "params": .array(params)])
     }
 
-    private static func numericID(_ value: JSONValue) -> UInt64? {
+    private static func numericID(_ value: RPCJSONValue) -> UInt64? {
         switch value {
         case .integer(let i): return i >= 0 ? UInt64(i) : nil
         case .string(let s): return UInt64(s)  // some proxies stringify ids
@@ -134,7 +134,7 @@ public final class RPCClient: Sendable {
     }
 
     /// The `result` of one response object, or why there is none. `expectedID == nil` skips the id check.
-    static func unwrap(_ json: JSONValue, expectedID: UInt64?) -> Result<JSONValue, RPCError> {
+    static func unwrap(_ json: RPCJSONValue, expectedID: UInt64?) -> Result<RPCJSONValue, RPCError> {
         guard case .object(let members) = json else {
             return .failure(.malformedResponse("response is not an object"))
         }
@@ -165,7 +165,7 @@ public final class RPCClient: Sendable {
         return .success(result)
     }
 
-    private static func errorCode(_ value: JSONValue?) -> Int? {
+    private static func errorCode(_ value: RPCJSONValue?) -> Int? {
         switch value {
         case .integer(let i)?: return Int(exactly: i)
         case .double(let d)?: return Int(exactly: d)
@@ -173,7 +173,7 @@ public final class RPCClient: Sendable {
         }
     }
 
-    private static func parseBody(_ body: [UInt8]) throws(RPCError) -> JSONValue {
+    private static func parseBody(_ body: [UInt8]) throws(RPCError) -> RPCJSONValue {
         do {
             return try JSONParser.parse(body)
         } catch {

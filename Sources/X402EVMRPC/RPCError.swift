@@ -10,10 +10,10 @@ public struct JSONRPCError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The node's message.
     public let message: String
     /// The raw `data` member, if any.
-    public let data: JSONValue?
+    public let data: RPCJSONValue?
 
     /// Creates an error object.
-    public init(code: Int, message: String, data: JSONValue? = nil) {
+    public init(code: Int, message: String, data: RPCJSONValue? = nil) {
         self.code = code
         self.message = message
         self.data = data

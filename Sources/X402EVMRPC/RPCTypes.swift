@@ -10,7 +10,7 @@ public enum BlockTag: Sendable, Hashable {
     case number(UInt64)
 
     /// The JSON-RPC parameter: a tag name or a hex quantity.
-    public var jsonValue: JSONValue {
+    public var jsonValue: RPCJSONValue {
         switch self {
         case .latest: return .string("latest")
         case .pending: return .string("pending")
@@ -49,8 +49,8 @@ public struct CallRequest: Sendable, Hashable {
     }
 
     /// The JSON-RPC transaction-call object. Sends the calldata as `data` (what web3.py and ethers send).
-    public var jsonValue: JSONValue {
-        var o: [String: JSONValue] = ["data": .string(Hex.encode(data))]
+    public var jsonValue: RPCJSONValue {
+        var o: [String: RPCJSONValue] = ["data": .string(Hex.encode(data))]
         if let from { o["from"] = .string(from.lowercased) }
         if let to { o["to"] = .string(to.lowercased) }
         if let value { o["value"] = .string(value.hexQuantity) }
@@ -91,8 +91,8 @@ public struct LogFilter: Sendable, Hashable {
     }
 
     /// The JSON-RPC filter object.
-    public var jsonValue: JSONValue {
-        var o: [String: JSONValue] = [:]
+    public var jsonValue: RPCJSONValue {
+        var o: [String: RPCJSONValue] = [:]
         switch range {
         case .blocks(let from, let to):
             o["fromBlock"] = from.jsonValue
@@ -130,7 +130,7 @@ public struct Log: Sendable, Hashable {
     /// True when a reorg removed the log.
     public let removed: Bool
 
-    init(json: JSONValue) throws(RPCError) {
+    init(json: RPCJSONValue) throws(RPCError) {
         address = try json.address(at: "address")
         topics = try json.requiredMember("topics").array("topics").map { (t) throws(RPCError) in try t.bytes32("topics") }
         data = try json.data(at: "data")
@@ -164,7 +164,7 @@ public struct TransactionReceipt: Sendable, Hashable {
     /// EIP-2718 type (0 legacy, 2 EIP-1559), when reported.
     public let type: UInt64?
 
-    init(json: JSONValue) throws(RPCError) {
+    init(json: RPCJSONValue) throws(RPCError) {
         transactionHash = try json.bytes32(at: "transactionHash")
         transactionIndex = try json.quantity64(at: "transactionIndex")
         blockHash = try json.bytes32(at: "blockHash")
@@ -205,7 +205,7 @@ public struct TransactionInfo: Sendable, Hashable {
     public let blockHash: Bytes32?
     public let transactionIndex: UInt64?
 
-    init(json: JSONValue) throws(RPCError) {
+    init(json: RPCJSONValue) throws(RPCError) {
         hash = try json.bytes32(at: "hash")
         type = try json.optionalQuantity64(at: "type")
         chainId = try json.optionalQuantity64(at: "chainId")
@@ -242,7 +242,7 @@ public struct Block: Sendable, Hashable {
     public let gasUsed: UInt64
     public let transactionHashes: [Bytes32]
 
-    init(json: JSONValue) throws(RPCError) {
+    init(json: RPCJSONValue) throws(RPCError) {
         number = try json.quantity64(at: "number")
         hash = try json.bytes32(at: "hash")
         parentHash = try json.bytes32(at: "parentHash")
@@ -268,7 +268,7 @@ public struct FeeHistory: Sendable, Hashable {
     /// Per block, the priority fee at each requested percentile (empty when none were requested).
     public let reward: [[UInt256]]
 
-    init(json: JSONValue) throws(RPCError) {
+    init(json: RPCJSONValue) throws(RPCError) {
         oldestBlock = try json.quantity64(at: "oldestBlock")
         baseFeePerGas = try json.requiredMember("baseFeePerGas").array("baseFeePerGas")
             .map { (v) throws(RPCError) in try v.quantity("baseFeePerGas") }

@@ -1,8 +1,8 @@
 import X402EVM
 
 // Strict readers for JSON-RPC results: every mismatch is an `RPCError.invalidResult` naming the field.
-extension JSONValue {
-    func requiredMember(_ key: String) throws(RPCError) -> JSONValue {
+extension RPCJSONValue {
+    func requiredMember(_ key: String) throws(RPCError) -> RPCJSONValue {
         guard case .object(let members) = self else {
             throw .invalidResult(field: key, reason: "result is not an object")
         }
@@ -13,7 +13,7 @@ extension JSONValue {
     }
 
     /// The member, or nil when absent or null.
-    func optionalMember(_ key: String) throws(RPCError) -> JSONValue? {
+    func optionalMember(_ key: String) throws(RPCError) -> RPCJSONValue? {
         guard case .object(let members) = self else {
             throw .invalidResult(field: key, reason: "result is not an object")
         }
@@ -70,7 +70,7 @@ extension JSONValue {
         }
     }
 
-    func array(_ field: String) throws(RPCError) -> [JSONValue] {
+    func array(_ field: String) throws(RPCError) -> [RPCJSONValue] {
         guard case .array(let elements) = self else { throw .invalidResult(field: field, reason: "expected an array") }
         return elements
     }

@@ -7,7 +7,7 @@ import X402EVM
         // The node answers in reverse order, and the middle entry with an error.
         let transport = CannedTransport { request in
             let entries = request.arrayValue ?? []
-            let answers: [JSONValue] = entries.reversed().map { entry in
+            let answers: [RPCJSONValue] = entries.reversed().map { entry in
                 switch entry["method"]?.stringValue {
                 case "eth_chainId": return .object(["jsonrpc": .string("2.0"), "id": entry["id"]!, "result": .string("0x14a34")])
                 case "eth_call": return .object(["jsonrpc": .string("2.0"), "id": entry["id"]!, "error": .object([
@@ -15,7 +15,7 @@ import X402EVM
                 default: return .object(["jsonrpc": .string("2.0"), "id": entry["id"]!, "result": .string("0x2a")])
                 }
             }
-            return JSONValue.array(answers).serialized
+            return RPCJSONValue.array(answers).serialized
         }
         let client = RPCClient(transport: transport)
         let (chain, call, balance) = try await client.batch(.chainId, .call(CallRequest(to: .zero)), .getBalance(.zero))
@@ -32,11 +32,11 @@ import X402EVM
     @Test func homogeneousBatchKeepsCallOrder() async throws {
         let transport = CannedTransport { request in
             // Each balance is the request id times 10, answered in reverse order.
-            let answers: [JSONValue] = (request.arrayValue ?? []).reversed().map { entry in
+            let answers: [RPCJSONValue] = (request.arrayValue ?? []).reversed().map { entry in
                 guard case .integer(let id) = entry["id"]! else { return .null }
                 return .object(["jsonrpc": .string("2.0"), "id": .integer(id), "result": .string(UInt256(UInt64(id) * 10).hexQuantity)])
             }
-            return JSONValue.array(answers).serialized
+            return RPCJSONValue.array(answers).serialized
         }
         let client = RPCClient(transport: transport)
         let results = try await client.batch((0..<5).map { _ in RPCCall.getBalance(.zero) })
@@ -51,7 +51,7 @@ import X402EVM
         // Answers only the first entry, and the second one with bad hex.
         let transport = CannedTransport { request in
             let entries = request.arrayValue ?? []
-            return JSONValue.array([
+            return RPCJSONValue.array([
                 .object(["jsonrpc": .string("2.0"), "id": entries[0]["id"]!, "result": .string("0x1")]),
                 .object(["jsonrpc": .string("2.0"), "id": entries[1]["id"]!, "result": .string("0xnothex")]),
                 // An error the node could not tie to any entry.
@@ -85,8 +85,8 @@ import X402EVM
     @Test func duplicateEntryIsRejected() async {
         let transport = CannedTransport { request in
             let id = request.arrayValue?.first?["id"] ?? .null
-            let entry = JSONValue.object(["jsonrpc": .string("2.0"), "id": id, "result": .string("0x1")])
-            return JSONValue.array([entry, entry]).serialized
+            let entry = RPCJSONValue.object(["jsonrpc": .string("2.0"), "id": id, "result": .string("0x1")])
+            return RPCJSONValue.array([entry, entry]).serialized
         }
         do {
             _ = try await RPCClient(transport: transport).batch(.chainId, .blockNumber)

@@ -2,7 +2,7 @@ import Testing
 @testable import X402EVMRPC
 
 @Suite struct JSONParserTests {
-    func parse(_ text: String) throws(JSONParser.Failure) -> JSONValue { try JSONParser.parse(Array(text.utf8)) }
+    func parse(_ text: String) throws(JSONParser.Failure) -> RPCJSONValue { try JSONParser.parse(Array(text.utf8)) }
 
     @Test func values() throws {
         #expect(try parse(#" {"a": [1, -2, 3.5, 1e3, true, false, null], "b": {}, "c": []} "#) == .object([
@@ -51,7 +51,7 @@ import Testing
             return z ^ (z >> 31)
         }
         let alphabet: [Character] = ["a", "Z", "0", "\"", "\\", "/", "\n", "\t", "\u{01}", "\u{1F}", "é", "€", "😀", " "]
-        func randomValue(depth: Int) -> JSONValue {
+        func randomValue(depth: Int) -> RPCJSONValue {
             switch next() % (depth > 3 ? 5 : 7) {
             case 0: return .null
             case 1: return .bool(next() % 2 == 0)
@@ -60,7 +60,7 @@ import Testing
             case 4: return .string(String((0..<Int(next() % 12)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }))
             case 5: return .array((0..<Int(next() % 4)).map { _ in randomValue(depth: depth + 1) })
             default:
-                var members: [String: JSONValue] = [:]
+                var members: [String: RPCJSONValue] = [:]
                 for k in 0..<Int(next() % 4) { members["k\(k)\(alphabet[Int(next() % UInt64(alphabet.count))])"] = randomValue(depth: depth + 1) }
                 return .object(members)
             }

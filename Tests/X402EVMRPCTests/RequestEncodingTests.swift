@@ -41,7 +41,7 @@ import X402EVM
         let filter = LogFilter(fromBlock: .number(1), toBlock: .latest, addresses: [token, alice],
                                topics: [[topic0], nil, [alice.word, other]])
         let expected = #"[{"address":["0x036cbd53842c5426634e7929541ec2318f3dcf7e","0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"],"fromBlock":"0x1","toBlock":"latest","topics":["0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef",null,["0x000000000000000000000000f39fd6e51aad88f6f4ce6ab8827279cfffb92266","0x0000000000000000000000000000000000000000000000000000000000000001"]]}]"#
-        #expect(JSONValue.array(RPCCall.getLogs(filter).params).jsonText == expected)
+        #expect(RPCJSONValue.array(RPCCall.getLogs(filter).params).jsonText == expected)
     }
 
     @Test func logFilterSingleAddressAndBlockHash() {
@@ -50,16 +50,16 @@ import X402EVM
     }
 
     @Test func feeHistoryAndRawTransactionParams() {
-        #expect(JSONValue.array(RPCCall.feeHistory(blockCount: 4, rewardPercentiles: [25, 50.5]).params).jsonText
+        #expect(RPCJSONValue.array(RPCCall.feeHistory(blockCount: 4, rewardPercentiles: [25, 50.5]).params).jsonText
                 == #"["0x4","latest",[25.0,50.5]]"#)
         #expect(RPCCall.sendRawTransaction([0x02, 0xf8]).params == [.string("0x02f8")])
         #expect(RPCCall.getStorageAt(token, slot: 5).params[1] == .string("0x5"))
     }
 
     @Test func stringEscaping() {
-        let text = JSONValue.string("a\"b\\c\n\u{01}é").jsonText
+        let text = RPCJSONValue.string("a\"b\\c\n\u{01}é").jsonText
         #expect(text == #""a\"b\\c\n\u0001é""#)
-        #expect(JSONValue.parse(Array(text.utf8)) == .string("a\"b\\c\n\u{01}é"))
+        #expect(RPCJSONValue.parse(Array(text.utf8)) == .string("a\"b\\c\n\u{01}é"))
     }
 
     @Test func idsIncreasePerRequest() async throws {

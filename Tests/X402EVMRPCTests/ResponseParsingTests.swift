@@ -4,7 +4,7 @@ import X402EVM
 
 /// A client whose node answers every request with `result` (echoing the id).
 private func client(result: String) -> RPCClient {
-    let value = JSONValue.parse(Array(result.utf8))!
+    let value = RPCJSONValue.parse(Array(result.utf8))!
     return RPCClient(transport: CannedTransport { request in reply(to: request, ["result": value]) })
 }
 

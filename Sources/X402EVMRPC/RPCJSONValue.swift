@@ -4,17 +4,17 @@ import X402EVM
 ///
 /// Integers that fit `Int64` stay exact (`.integer`); other numbers are `.double`.
 /// Objects serialize with sorted keys so request bodies are deterministic.
-public enum JSONValue: Sendable, Hashable {
+public enum RPCJSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case integer(Int64)
     case double(Double)
     case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+    case array([RPCJSONValue])
+    case object([String: RPCJSONValue])
 
     /// The member `key` of an object, or nil (also for non-objects).
-    public subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> RPCJSONValue? {
         if case .object(let members) = self { return members[key] }
         return nil
     }
@@ -29,24 +29,24 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// The elements, if this is an array.
-    public var arrayValue: [JSONValue]? {
+    public var arrayValue: [RPCJSONValue]? {
         if case .array(let a) = self { return a }
         return nil
     }
 }
 
-extension JSONValue: Codable {
+extension RPCJSONValue: Codable {
     public init(from decoder: any Decoder) throws {
         if var array = try? decoder.unkeyedContainer() {
-            var out: [JSONValue] = []
+            var out: [RPCJSONValue] = []
             if let count = array.count { out.reserveCapacity(count) }
-            while !array.isAtEnd { out.append(try array.decode(JSONValue.self)) }
+            while !array.isAtEnd { out.append(try array.decode(RPCJSONValue.self)) }
             self = .array(out)
             return
         }
         if let object = try? decoder.container(keyedBy: AnyKey.self) {
-            var out: [String: JSONValue] = [:]
-            for key in object.allKeys { out[key.stringValue] = try object.decode(JSONValue.self, forKey: key) }
+            var out: [String: RPCJSONValue] = [:]
+            for key in object.allKeys { out[key.stringValue] = try object.decode(RPCJSONValue.self, forKey: key) }
             self = .object(out)
             return
         }
@@ -85,9 +85,9 @@ extension JSONValue: Codable {
     }
 }
 
-extension JSONValue {
+extension RPCJSONValue {
     /// Parses UTF-8 JSON text; nil when it is not valid JSON.
-    static func parse(_ bytes: [UInt8]) -> JSONValue? {
+    static func parse(_ bytes: [UInt8]) -> RPCJSONValue? {
         try? JSONParser.parse(bytes)
     }
 

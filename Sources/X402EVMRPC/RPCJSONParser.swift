@@ -1,4 +1,4 @@
-/// A strict RFC 8259 JSON parser into ``JSONValue``.
+/// A strict RFC 8259 JSON parser into ``RPCJSONValue``.
 ///
 /// Hand-written because responses (thousands of logs) are parsed on hot paths and Codable into an
 /// enum is an order of magnitude slower. Nesting is capped so hostile input cannot exhaust the stack.
@@ -21,8 +21,8 @@ struct JSONParser {
     }
 
     /// Parses exactly one JSON value (surrounding whitespace allowed).
-    static func parse(_ input: [UInt8]) throws(Failure) -> JSONValue {
-        let result: Result<JSONValue, Failure> = input.withUnsafeBufferPointer { buffer in
+    static func parse(_ input: [UInt8]) throws(Failure) -> RPCJSONValue {
+        let result: Result<RPCJSONValue, Failure> = input.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(buffer)
             do throws(Failure) {
                 parser.skipWhitespace()
@@ -59,7 +59,7 @@ struct JSONParser {
         i += count
     }
 
-    private mutating func value(depth: Int) throws(Failure) -> JSONValue {
+    private mutating func value(depth: Int) throws(Failure) -> RPCJSONValue {
         switch try peek() {
         case 0x7B: return try object(depth: depth + 1)
         case 0x5B: return try array(depth: depth + 1)
@@ -72,10 +72,10 @@ struct JSONParser {
         }
     }
 
-    private mutating func object(depth: Int) throws(Failure) -> JSONValue {
+    private mutating func object(depth: Int) throws(Failure) -> RPCJSONValue {
         guard depth <= Self.maxDepth else { throw .tooDeep }
         i += 1  // {
-        var members: [String: JSONValue] = [:]
+        var members: [String: RPCJSONValue] = [:]
         skipWhitespace()
         if try peek() == 0x7D {
             i += 1
@@ -99,10 +99,10 @@ struct JSONParser {
         }
     }
 
-    private mutating func array(depth: Int) throws(Failure) -> JSONValue {
+    private mutating func array(depth: Int) throws(Failure) -> RPCJSONValue {
         guard depth <= Self.maxDepth else { throw .tooDeep }
         i += 1  // [
-        var elements: [JSONValue] = []
+        var elements: [RPCJSONValue] = []
         skipWhitespace()
         if try peek() == 0x5D {
             i += 1
@@ -200,7 +200,7 @@ struct JSONParser {
         out.append(contentsOf: String(Character(unicode)).utf8)
     }
 
-    private mutating func number() throws(Failure) -> JSONValue {
+    private mutating func number() throws(Failure) -> RPCJSONValue {
         let start = i
         if bytes[i] == 0x2D { i += 1 }
         guard i < bytes.count else { throw .unexpectedEnd }
