@@ -89,6 +89,9 @@ def main(argv=None):
     def on_signal(signum, frame):
         stop.set()
 
+    # A parent may start us with these blocked (Foundation's Process does): unblock them, or SIGTERM
+    # would never arrive and the parent would wait forever on our pipes.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
