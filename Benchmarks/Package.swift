@@ -15,6 +15,8 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "X402EVM", package: "swift-x402"),
+                .product(name: "X402Core", package: "swift-x402"),
+                .product(name: "X402BatchSettlement", package: "swift-x402"),
             ],
             path: "Benchmarks/X402Benchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
