@@ -137,6 +137,18 @@ import Testing
         }
     }
 
+    /// Short inputs over the bytes where RLP's rules change (prefix boundaries, small values): dense coverage of
+    /// the non-canonical forms that uniformly random bytes rarely hit.
+    @Test func boundaryBytesDecodeStrictly() async {
+        let alphabet: [UInt8] = [0x00, 0x01, 0x02, 0x37, 0x38, 0x7f, 0x80, 0x81, 0x82, 0xb7, 0xb8, 0xb9, 0xc0, 0xc1,
+                                 0xc2, 0xf7, 0xf8, 0xf9, 0xff]
+        await propertyCheck(count: 3000, input: Gen.element(of: alphabet).compactMap { $0 }.array(of: 0...8)) { bytes in
+            if let item = try? RLP.decode(bytes) {
+                #expect(item.encoded == bytes)
+            }
+        }
+    }
+
     /// Mutating one byte of a valid encoding either fails with a typed error or yields another canonical encoding.
     @Test func mutatedEncodingsStayCanonical() async {
         await propertyCheck(input: Gen.uint8().array(of: 1...200), Gen.int(in: 0...10_000), Gen.uint8()) { program, at, value in

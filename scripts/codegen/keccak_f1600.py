@@ -32,20 +32,21 @@ for x in range(5):
     w(f"        let c{x} = a{x} ^ a{x+5} ^ a{x+10} ^ a{x+15} ^ a{x+20}")
 for x in range(5):
     w(f"        let d{x} = c{(x+4)%5} ^ {rot(f'c{(x+1)%5}', 1)}")
-w("        // rho and pi")
-for y in range(5):
-    for x in range(5):
-        src = x + 5 * y
-        nx, ny = y, (2 * x + 3 * y) % 5
-        dst = nx + 5 * ny
-        w(f"        let b{dst} = {rot(f'(a{src} ^ d{x})', R[x][y])}")
-w("        // chi")
-for y in range(5):
-    for x in range(5):
-        i = x + 5 * y
-        w(f"        a{i} = b{i} ^ (~b{(x+1)%5 + 5*y} & b{(x+2)%5 + 5*y})")
+# Row by row: the five rho/pi inputs of an output row, then chi on that row, into fresh `e` lanes. Keeping
+# live ranges short this way lets the register allocator spill less than computing all 25 b lanes first.
+for Y in range(5):
+    w(f"        // rho, pi and chi, row {Y}")
+    for X in range(5):
+        # pi sends source lane (x, y) to (y, 2x + 3y); invert it: y = X, x = 3(Y - 3X) mod 5.
+        y, x = X, (3 * (Y - 3 * X)) % 5
+        w(f"        let b{X + 5 * Y} = {rot(f'(a{x + 5 * y} ^ d{x})', R[x][y])}")
+    for X in range(5):
+        i = X + 5 * Y
+        w(f"        let e{i} = b{i} ^ (~b{(X+1)%5 + 5*Y} & b{(X+2)%5 + 5*Y})")
 w("        // iota")
-w("        a0 ^= keccakRoundConstants[round]")
+w("        a0 = e0 ^ keccakRoundConstants[round]")
+for i in range(1, 25):
+    w(f"        a{i} = e{i}")
 w("    }")
 for i in range(25):
     w(f"    s[{i}] = a{i}")
