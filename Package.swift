@@ -2,8 +2,12 @@
 import PackageDescription
 
 // Layers (lower never imports higher):
-//   CSecp256k1 → X402EVM → X402EVMRPC → X402Core → X402BatchSettlement → adapters → X402CLI
-// A buyer-only app links X402EVM/X402Core/X402BatchSettlement and no server framework.
+//   X402JSON, X402Primitives (pure Swift, no C)
+//     → X402EVM (+ CSecp256k1) → X402EVMRPC
+//     → X402Core (wire, roles; no C library, no HTTP framework)
+//     → X402EVMMechanisms (EVM money and assets) → X402BatchSettlement
+//     → adapters → X402CLI
+// A buyer-only app links no server framework.
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -12,19 +16,36 @@ let package = Package(
     name: "swift-x402",
     platforms: [.macOS(.v15), .iOS(.v18)],
     products: [
+        .library(name: "X402JSON", targets: ["X402JSON"]),
+        .library(name: "X402Primitives", targets: ["X402Primitives"]),
         .library(name: "X402EVM", targets: ["X402EVM"]),
         .library(name: "X402EVMRPC", targets: ["X402EVMRPC"]),
         .library(name: "X402Core", targets: ["X402Core"]),
+        .library(name: "X402EVMMechanisms", targets: ["X402EVMMechanisms"]),
         .library(name: "X402BatchSettlement", targets: ["X402BatchSettlement"]),
+        .library(name: "X402Testing", targets: ["X402Testing"]),
         .executable(name: "x402", targets: ["X402CLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
     ],
     targets: [
+        // MARK: Pure-Swift foundations
+        .target(
+            name: "X402JSON",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "X402Primitives",
+            swiftSettings: strict
+        ),
+        // MARK: EVM
         .systemLibrary(
             name: "CSecp256k1",
             pkgConfig: "libsecp256k1",
@@ -32,35 +53,54 @@ let package = Package(
         ),
         .target(
             name: "X402EVM",
-            dependencies: ["CSecp256k1"],
+            dependencies: ["CSecp256k1", "X402Primitives", "X402JSON"],
             swiftSettings: strict
         ),
         .target(
             name: "X402EVMRPC",
             dependencies: [
-                "X402EVM",
+                "X402EVM", "X402JSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
+        // MARK: x402 core and schemes
         .target(
             name: "X402Core",
-            dependencies: ["X402EVM"],
+            dependencies: ["X402JSON", "X402Primitives"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "X402EVMMechanisms",
+            dependencies: ["X402Core", "X402EVM"],
             swiftSettings: strict
         ),
         .target(
             name: "X402BatchSettlement",
-            dependencies: ["X402EVM", "X402Core"],
+            dependencies: ["X402EVM", "X402Core", "X402EVMMechanisms"],
+            swiftSettings: strict
+        ),
+        // MARK: Testing support and tools
+        .target(
+            name: "X402Testing",
+            dependencies: ["X402EVM", "X402EVMRPC"],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "X402CLI",
             dependencies: [
-                "X402EVM", "X402Core", "X402BatchSettlement",
+                "X402EVM", "X402Core", "X402EVMMechanisms", "X402BatchSettlement",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+        // MARK: Unit tests (no network, no devnet)
+        .testTarget(
+            name: "X402JSONTests",
+            dependencies: ["X402JSON", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -70,17 +110,23 @@ let package = Package(
         ),
         .testTarget(
             name: "X402EVMRPCTests",
-            dependencies: ["X402EVMRPC", "X402EVM"],
+            dependencies: ["X402EVMRPC", "X402EVM", "X402Testing"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "X402CoreTests",
-            dependencies: ["X402Core", "X402EVM", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["X402Core", "X402EVMMechanisms", "X402EVM", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "X402BatchSettlementTests",
-            dependencies: ["X402BatchSettlement", "X402Core", "X402EVM"],
+            dependencies: ["X402BatchSettlement", "X402EVMMechanisms", "X402Core", "X402EVM"],
+            swiftSettings: strict
+        ),
+        // MARK: Integration tests (a live devnet: X402_RPC_URL or one they launch)
+        .testTarget(
+            name: "X402IntegrationTests",
+            dependencies: ["X402Testing", "X402EVMRPC", "X402EVM"],
             swiftSettings: strict
         ),
     ],

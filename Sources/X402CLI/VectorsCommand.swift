@@ -1,6 +1,7 @@
 import ArgumentParser
 import X402BatchSettlement
 import X402Core
+import X402EVMMechanisms
 import X402EVM
 
 /// `x402 vectors`: computes the vectors of protocol.md Part C in Swift and prints them as JSON, one per line.

@@ -145,7 +145,7 @@ extension RPCCall where Output == FeeHistory {
 
 extension RPCCall where Output == Void {
     /// A call whose result is ignored (devnet helpers that return `null` or `true`).
-    static func void(_ method: String, _ params: [RPCJSONValue]) -> Self {
+    package static func void(_ method: String, _ params: [RPCJSONValue]) -> Self {
         .init(method: method, params: params, decode: ignore)
     }
 }

@@ -75,7 +75,7 @@ extension RPCJSONValue {
         return elements
     }
 
-    func bool(_ field: String) throws(RPCError) -> Bool {
+    package func bool(_ field: String) throws(RPCError) -> Bool {
         guard case .bool(let value) = self else { throw .invalidResult(field: field, reason: "expected a boolean") }
         return value
     }

@@ -1,6 +1,7 @@
 import Testing
 import X402BatchSettlement
 import X402Core
+import X402EVMMechanisms
 import X402EVM
 
 @Suite struct WirePayloadTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import X402BatchSettlement
 import X402Core
+import X402EVMMechanisms
 import X402EVM
 
 /// protocol.md C.11a: the voucher PAYMENT-SIGNATURE of step 3 of the end-to-end trace, as the SDK sent it.

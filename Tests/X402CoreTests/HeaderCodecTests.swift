@@ -2,6 +2,7 @@ import Foundation
 import PropertyBased
 import Testing
 @testable import X402Core
+import X402EVMMechanisms
 
 @Suite struct Base64Tests {
     @Test func matchesFoundationOnRandomBytes() async {

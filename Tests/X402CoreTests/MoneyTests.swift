@@ -1,6 +1,7 @@
 import PropertyBased
 import Testing
 import X402Core
+import X402EVMMechanisms
 import X402EVM
 
 @Suite struct MoneyTests {

@@ -1,5 +1,6 @@
 import Testing
 import X402Core
+import X402EVMMechanisms
 import X402EVM
 
 /// Cross-checks against Vectors/core.json, produced by the official Python SDK (Vectors/generators/core.py).

@@ -1,5 +1,6 @@
 import Foundation
 import X402Core
+import X402EVMMechanisms
 
 /// Loads a file of `Vectors/` (repository root), found relative to this source file.
 func loadVector(_ name: String) throws -> JSONValue {
@@ -8,6 +9,3 @@ func loadVector(_ name: String) throws -> JSONValue {
     return try JSONParser.parse(Array(data))
 }
 
-extension JSONValue {
-    subscript(_ key: String) -> JSONValue? { objectValue?[key] }
-}

@@ -1,6 +1,7 @@
 import Testing
 import X402EVM
 @testable import X402EVMRPC
+import X402Testing
 
 @Suite struct RequestEncodingTests {
     let alice = try! Address(hex: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")

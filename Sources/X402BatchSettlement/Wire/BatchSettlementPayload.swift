@@ -1,4 +1,5 @@
 import X402Core
+import X402EVMMechanisms
 import X402EVM
 
 /// Why a `PaymentPayload.payload` object is not a batch-settlement payload.

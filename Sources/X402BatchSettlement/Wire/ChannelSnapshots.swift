@@ -1,4 +1,5 @@
 import X402Core
+import X402EVMMechanisms
 import X402EVM
 
 /// On-chain channel snapshot carried in verify/settle `extra.channelState` and corrective 402s

@@ -1,4 +1,5 @@
 import X402Core
+import X402EVMMechanisms
 import X402EVM
 
 /// A payer's cumulative voucher as carried in client payloads: `{channelId, maxClaimableAmount, signature}`.

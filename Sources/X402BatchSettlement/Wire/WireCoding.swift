@@ -1,4 +1,5 @@
 import X402Core
+import X402EVMMechanisms
 import X402EVM
 
 /// Raw bytes written as `0x` hex: signatures (65-byte ECDSA, ERC-1271 or ERC-6492 blobs) kept verbatim.

@@ -1,4 +1,4 @@
-import X402EVM
+
 
 /// Why a price could not be turned into an atomic amount.
 public enum MoneyError: Error, Equatable, Sendable {
@@ -162,25 +162,9 @@ public enum Money: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleB
     @inline(__always) static func isASCIIAlpha(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
 }
 
-/// A route price: money converted with the network's default assets, or an explicit atomic amount.
+/// A route price: a money amount (converted by the scheme with its network's assets), or an explicit
+/// atomic amount of a given asset.
 public enum Price: Sendable, Equatable {
     case money(Money)
     case assetAmount(AssetAmount)
-
-    /// Resolves to an atomic amount, asset and `extra` (`name`, `version`, and `assetTransferMethod`
-    /// for permit2 tokens), as the SDK's batch-settlement `parse_price` does.
-    public func resolve(on network: Network) throws(MoneyError) -> AssetAmount {
-        switch self {
-        case .assetAmount(let a):
-            guard !a.asset.isEmpty else { throw .missingAsset }
-            return AssetAmount(amount: a.amount, asset: a.asset, extra: a.extra ?? JSONObject())
-        case .money(let money):
-            let (amount, symbol) = try money.parse()
-            let asset = try DefaultAssets.asset(for: network, symbol: symbol)
-            let atomic = try amount.atomicAmount(decimals: asset.decimals)
-            var extra: JSONObject = ["name": .string(asset.name), "version": .string(asset.version)]
-            if asset.transferMethod == .permit2 { extra["assetTransferMethod"] = .string(asset.transferMethod.rawValue) }
-            return AssetAmount(amount: atomic.description, asset: asset.address.checksummed, extra: extra)
-        }
-    }
 }

@@ -1,4 +1,4 @@
-import X402EVM
+
 
 /// Why a `Settlement-Overrides` amount could not be resolved.
 public enum SettlementOverrideError: Error, Equatable, Sendable {

@@ -19,6 +19,14 @@ public struct Network: RawRepresentable, Hashable, Sendable, Codable, CustomStri
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(stringLiteral value: String) { self.rawValue = value }
 
+    /// Byte-wise equality: a wire id is its exact text (Swift's `String ==` would also equate
+    /// canonically equivalent Unicode).
+    public static func == (lhs: Network, rhs: Network) -> Bool { lhs.rawValue.utf8Equals(rhs.rawValue) }
+
+    public func hash(into hasher: inout Hasher) {
+        Array(rawValue.utf8).withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     /// Parses a CAIP-2 id strictly: namespace `[-a-z0-9]{3,8}`, reference `[-_a-zA-Z0-9]{1,32}`.
     public init(validating text: String) throws(NetworkError) {
         let parts = text.utf8.split(separator: 0x3A, omittingEmptySubsequences: false)

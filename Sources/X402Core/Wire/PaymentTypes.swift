@@ -61,8 +61,10 @@ public struct PaymentRequirements: Codable, Equatable, Sendable {
     /// the six scalar fields exactly equal, and every key/value of this `extra` present (recursively)
     /// in `accepted.extra`, which may carry additional keys.
     public func isMatched(by accepted: PaymentRequirements) -> Bool {
-        scheme == accepted.scheme && network == accepted.network && amount == accepted.amount
-            && asset == accepted.asset && payTo == accepted.payTo && maxTimeoutSeconds == accepted.maxTimeoutSeconds
+        // Exact text equality (byte-wise, as the SDKs compare), never Unicode canonical equivalence.
+        scheme.utf8Equals(accepted.scheme) && network == accepted.network && amount.utf8Equals(accepted.amount)
+            && asset.utf8Equals(accepted.asset) && payTo.utf8Equals(accepted.payTo)
+            && maxTimeoutSeconds == accepted.maxTimeoutSeconds
             && JSONValue.object(accepted.extra).contains(.object(extra))
     }
 }

@@ -1,3 +1,5 @@
+import OrderedCollections
+
 /// A JSON number kept exactly as its decimal text, so big integers never pass through `Double`.
 public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// The number's JSON text, e.g. `"900"`, `"-1.5e3"`.
@@ -60,6 +62,23 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object(JSONObject)
 
+    /// Structural equality; strings compare by their UTF-8 bytes (not Unicode canonical equivalence),
+    /// numbers by their exact text, objects regardless of key order.
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.number(let a), .number(let b)): a.text.utf8Equals(b.text)
+        case (.string(let a), .string(let b)): a.utf8Equals(b)
+        case (.array(let a), .array(let b)): a == b
+        case (.object(let a), .object(let b)): a == b
+        default: false
+        }
+    }
+
+    /// The member `key` when this is an object that has it.
+    public subscript(key: String) -> JSONValue? { objectValue?[key] }
+
     /// The string, when this is a string.
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     /// The object, when this is an object.
@@ -95,56 +114,102 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(nilLiteral: ()) { self = .null }
 }
 
-/// A JSON object that preserves insertion order (so re-encoding reproduces the sender's bytes)
-/// and compares equal regardless of order, as JSON semantics require.
+/// An object key compared and hashed by its UTF-8 bytes.
+///
+/// Swift's `String ==` uses Unicode canonical equivalence, so an NFC key and its NFD twin would be
+/// "equal"; every other JSON parser (and the SDKs) compare keys by code points, and so do we.
+@usableFromInline
+struct JSONKey: Hashable, Sendable {
+    @usableFromInline let string: String
+
+    @inlinable init(_ string: String) { self.string = string }
+
+    @inlinable static func == (lhs: JSONKey, rhs: JSONKey) -> Bool { lhs.string.utf8Equals(rhs.string) }
+
+    @inlinable func hash(into hasher: inout Hasher) {
+        if let done: Void = string.utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) {
+            return done
+        }
+        // Same bytes, same hash, whatever the string's storage.
+        Array(string.utf8).withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+}
+
+extension String {
+    /// Byte-wise (code point) equality, unlike `==`, which treats canonically equivalent strings as equal.
+    /// Wire strings (JSON keys, addresses, token names) must compare this way.
+    @inlinable
+    public func utf8Equals(_ other: String) -> Bool {
+        let a = utf8, b = other.utf8
+        guard a.count == b.count else { return false }
+        if let r = a.withContiguousStorageIfAvailable({ pa in
+            b.withContiguousStorageIfAvailable { pb in pa.count == 0 || memcmpEqual(pa, pb) }
+        }), let r { return r }
+        return a.elementsEqual(b)
+    }
+}
+
+@inlinable
+func memcmpEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    UnsafeRawBufferPointer(a).elementsEqual(UnsafeRawBufferPointer(b))
+}
+
+/// A JSON object that preserves insertion order (so re-encoding reproduces the sender's bytes),
+/// looks keys up in O(1), and compares equal regardless of order, as JSON semantics require.
+/// Keys are compared by their UTF-8 bytes (see ``Swift/String/utf8Equals(_:)``).
 public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public typealias Element = (key: String, value: JSONValue)
-    /// Entries in order; keys are unique.
-    public private(set) var entries: [Element]
+    @usableFromInline var storage: OrderedDictionary<JSONKey, JSONValue>
 
     /// An empty object.
-    public init() { entries = [] }
+    public init() { storage = [:] }
 
     /// Builds an object from ordered pairs; a repeated key keeps its first position and last value.
     public init(_ pairs: [Element]) {
-        entries = []
-        entries.reserveCapacity(pairs.count)
-        for (k, v) in pairs { self[k] = v }
+        storage = [:]
+        storage.reserveCapacity(pairs.count)
+        for (k, v) in pairs { storage[JSONKey(k)] = v }
     }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self.init(elements.map { (key: $0.0, value: $0.1) })
     }
 
-    /// Internal: pairs known to have unique keys (the parser rejects duplicates).
-    init(uniqueEntries: [Element]) { entries = uniqueEntries }
-
     /// Number of keys.
-    public var count: Int { entries.count }
+    public var count: Int { storage.count }
     /// True when there are no keys.
-    public var isEmpty: Bool { entries.isEmpty }
+    public var isEmpty: Bool { storage.isEmpty }
     /// Keys in order.
-    public var keys: [String] { entries.map(\.key) }
+    public var keys: [String] { storage.keys.map(\.string) }
+    /// Entries in order.
+    public var entries: [Element] { storage.map { (key: $0.key.string, value: $0.value) } }
 
-    /// Reads, replaces (in place) or, with `nil`, removes a key.
+    /// Reads, replaces (in place, keeping the position) or, with `nil`, removes a key.
     public subscript(key: String) -> JSONValue? {
-        get {
-            for e in entries where e.key == key { return e.value }
-            return nil
-        }
-        set {
-            if let i = entries.firstIndex(where: { $0.key == key }) {
-                if let newValue { entries[i].value = newValue } else { entries.remove(at: i) }
-            } else if let newValue {
-                entries.append((key, newValue))
-            }
-        }
+        @inlinable get { storage[JSONKey(key)] }
+        set { storage[JSONKey(key)] = newValue }
     }
 
-    public func makeIterator() -> IndexingIterator<[Element]> { entries.makeIterator() }
+    /// Inserts `value` under a new key; returns false (and changes nothing) when the key exists.
+    @discardableResult
+    public mutating func insertNew(_ key: String, _ value: JSONValue) -> Bool {
+        let k = JSONKey(key)
+        guard storage[k] == nil else { return false }
+        storage[k] = value
+        return true
+    }
+
+    /// Iterates the entries in order.
+    public struct Iterator: IteratorProtocol {
+        var base: OrderedDictionary<JSONKey, JSONValue>.Iterator
+        public mutating func next() -> Element? { base.next().map { (key: $0.key.string, value: $0.value) } }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(base: storage.makeIterator()) }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.count == rhs.count else { return false }
-        return lhs.entries.allSatisfy { rhs[$0.key] == $0.value }
+        for (k, v) in lhs.storage where rhs.storage[k] != v { return false }
+        return true
     }
 }

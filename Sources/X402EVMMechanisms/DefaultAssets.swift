@@ -1,3 +1,6 @@
+import X402Core
+import X402EVM
+
 import X402EVM
 
 /// How a token is pulled into escrow/transferred (`extra.assetTransferMethod`).

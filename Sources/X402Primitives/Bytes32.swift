@@ -2,7 +2,7 @@
 ///
 /// Stored as four 64-bit words (big-endian byte order within the value) so equality and hashing are cheap.
 public struct Bytes32: Hashable, Sendable, Comparable, CustomStringConvertible {
-    @usableFromInline var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+    @usableFromInline package var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
 
     /// Four words whose big-endian bytes, in order, are the 32 bytes.
     @inlinable

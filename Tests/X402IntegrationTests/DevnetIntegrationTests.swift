@@ -1,6 +1,7 @@
 import Testing
 import X402EVM
 import X402EVMRPC
+import X402Testing
 
 let multicall3 = try! Address(hex: "0xcA11bde05977b3631167028862bE2a173976CA11")
 let testUSDC = try! Address(hex: "0x036CbD53842c5426634e7929541eC2318f3dCF7e")

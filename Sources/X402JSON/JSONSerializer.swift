@@ -32,7 +32,7 @@ public enum JSONSerializer {
             out.append(0x5D)
         case .object(let object):
             out.append(0x7B)
-            for (k, entry) in object.entries.enumerated() {
+            for (k, entry) in object.enumerated() {
                 if k > 0 { out.append(0x2C) }
                 writeString(entry.key, into: &out)
                 out.append(0x3A)

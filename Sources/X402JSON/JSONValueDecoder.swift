@@ -1,10 +1,11 @@
 /// A coding key for arbitrary strings and indices.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(stringValue: String) { self.stringValue = stringValue }
-    init(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
-    init(_ s: String) { self.stringValue = s }
+public struct AnyCodingKey: CodingKey, Sendable {
+    public var stringValue: String
+    public var intValue: Int?
+    public init(stringValue: String) { self.stringValue = stringValue }
+    public init(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
+    /// A string key.
+    public init(_ s: String) { self.stringValue = s }
 }
 
 /// `Decoder` over a parsed ``JSONValue``: integers are read exactly from the number text,

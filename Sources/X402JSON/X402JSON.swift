@@ -18,16 +18,20 @@ public enum X402JSONError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Foundation's `JSONEncoder`/`JSONDecoder` also work with every wire type here, but only this codec
 /// keeps integers beyond 2^64 exact inside ``JSONValue`` and reproduces the SDK's bytes.
 public enum X402JSON {
-    /// Parses and decodes `T` from UTF-8 JSON bytes.
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws(X402JSONError) -> T {
+    /// Parses and decodes `T` from UTF-8 JSON bytes, within `limits`.
+    public static func decode<T: Decodable>(
+        _ type: T.Type, from bytes: some Collection<UInt8>, limits: JSONLimits = .default
+    ) throws(X402JSONError) -> T {
         let value: JSONValue
-        do { value = try JSONParser.parse(bytes) } catch { throw .malformed(error) }
+        do { value = try JSONParser.parse(bytes, limits: limits) } catch { throw .malformed(error) }
         return try decode(type, from: value)
     }
 
-    /// Parses and decodes `T` from JSON text.
-    public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws(X402JSONError) -> T {
-        try decode(type, from: Array(text.utf8))
+    /// Parses and decodes `T` from JSON text, within `limits`.
+    public static func decode<T: Decodable>(
+        _ type: T.Type, from text: String, limits: JSONLimits = .default
+    ) throws(X402JSONError) -> T {
+        try decode(type, from: Array(text.utf8), limits: limits)
     }
 
     /// Decodes `T` from an already parsed value.
@@ -146,6 +150,6 @@ extension JSONObject: Codable {
     public func encode(to encoder: any Encoder) throws {
         if let e = encoder as? JSONValueEncoder { e.node.storage = .value(.object(self)); return }
         var c = encoder.container(keyedBy: AnyCodingKey.self)
-        for (k, v) in entries { try c.encode(v, forKey: AnyCodingKey(k)) }
+        for (k, v) in self { try c.encode(v, forKey: AnyCodingKey(k)) }
     }
 }

@@ -13,8 +13,12 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
         case invalidUTF8
         /// Objects must not repeat a key (the SDKs never do; accepting one would let two parsers disagree).
         case duplicateKey(String)
-        /// Nesting deeper than ``JSONParser/maxDepth``.
+        /// Nesting deeper than ``JSONLimits/maxDepth``.
         case tooDeep
+        /// More bytes than ``JSONLimits/maxBytes``.
+        case tooLarge
+        /// An object with more keys than ``JSONLimits/maxObjectKeys``.
+        case tooManyKeys
         case trailingData
     }
 
@@ -29,27 +33,55 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
     public var description: String { "\(kind) at byte \(offset)" }
 }
 
-/// A strict RFC 8259 parser into ``JSONValue``: no comments, NaN, trailing commas or duplicate keys.
+/// Bounds on what the parser accepts, so hostile input costs bounded CPU and memory.
+///
+/// The x402 wire never needs more than a few dozen keys per object or a few levels of nesting; the
+/// defaults leave wide room for that while keeping the worst legal 64 KiB header cheap.
+public struct JSONLimits: Sendable, Equatable {
+    /// Maximum input size in bytes.
+    public var maxBytes: Int
+    /// Maximum nesting of arrays and objects; deeper input is rejected instead of exhausting the stack.
+    public var maxDepth: Int
+    /// Maximum keys in one object.
+    public var maxObjectKeys: Int
+
+    /// Explicit limits.
+    public init(maxBytes: Int, maxDepth: Int, maxObjectKeys: Int) {
+        self.maxBytes = maxBytes
+        self.maxDepth = maxDepth
+        self.maxObjectKeys = maxObjectKeys
+    }
+
+    /// For x402 messages and HTTP bodies: 1 MiB, depth 64, 1,024 keys per object.
+    public static let `default` = JSONLimits(maxBytes: 1 << 20, maxDepth: 64, maxObjectKeys: 1024)
+    /// For JSON-RPC responses (logs, blocks): 64 MiB, depth 64, 4,096 keys per object.
+    public static let rpc = JSONLimits(maxBytes: 64 << 20, maxDepth: 64, maxObjectKeys: 4096)
+}
+
+/// A strict RFC 8259 parser into ``JSONValue``: no comments, NaN, trailing commas or duplicate keys,
+/// and bounded by ``JSONLimits``.
 public enum JSONParser {
-    /// Maximum nesting of arrays/objects; deeper input is rejected instead of exhausting the stack.
-    public static let maxDepth = 64
+    /// Maximum nesting of arrays/objects under the default limits.
+    public static let maxDepth = JSONLimits.default.maxDepth
 
     /// Parses one JSON value spanning all of `bytes` (surrounding whitespace allowed).
-    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { parseResult($0) }
+    public static func parse(_ bytes: some Collection<UInt8>, limits: JSONLimits = .default) throws(JSONParseError) -> JSONValue {
+        guard bytes.count <= limits.maxBytes else { throw JSONParseError(.tooLarge, offset: limits.maxBytes) }
+        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { parseResult($0, limits) }
         if let result { return try result.get() }
         let copy = Array(bytes)
-        return try copy.withUnsafeBufferPointer { parseResult($0) }.get()
+        return try copy.withUnsafeBufferPointer { parseResult($0, limits) }.get()
     }
 
     /// Parses UTF-8 JSON text.
-    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ text: String, limits: JSONLimits = .default) throws(JSONParseError) -> JSONValue {
+        guard text.utf8.count <= limits.maxBytes else { throw JSONParseError(.tooLarge, offset: limits.maxBytes) }
         var text = text
-        return try text.withUTF8 { parseResult($0) }.get()
+        return try text.withUTF8 { parseResult($0, limits) }.get()
     }
 
-    static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
-        var p = Parser(b: buffer)
+    static func parseResult(_ buffer: UnsafeBufferPointer<UInt8>, _ limits: JSONLimits) -> Result<JSONValue, JSONParseError> {
+        var p = Parser(b: buffer, limits: limits)
         do throws(JSONParseError) {
             p.skipWhitespace()
             let v = try p.value(depth: 0)
@@ -63,6 +95,7 @@ public enum JSONParser {
 
     struct Parser {
         let b: UnsafeBufferPointer<UInt8>
+        let limits: JSONLimits
         var i = 0
 
         @inline(__always) mutating func skipWhitespace() {
@@ -101,37 +134,36 @@ public enum JSONParser {
         }
 
         mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
-            guard depth <= JSONParser.maxDepth else { throw error(.tooDeep) }
+            guard depth <= limits.maxDepth else { throw error(.tooDeep) }
             i += 1
-            var entries: [JSONObject.Element] = []
+            var object = JSONObject()
             skipWhitespace()
-            if i < b.count && b[i] == 0x7D { i += 1; return .object(JSONObject(uniqueEntries: entries)) }
+            if i < b.count && b[i] == 0x7D { i += 1; return .object(object) }
             while true {
                 skipWhitespace()
                 guard i < b.count else { throw error(.unexpectedEnd) }
                 guard b[i] == 0x22 else { throw error(.unexpectedCharacter) }
                 let keyOffset = i
                 let key = try string()
-                // Objects are small (tens of keys); a linear check beats hashing here.
-                if entries.contains(where: { $0.key == key }) {
-                    throw JSONParseError(.duplicateKey(key), offset: keyOffset)
-                }
                 skipWhitespace()
                 guard i < b.count else { throw error(.unexpectedEnd) }
                 guard b[i] == 0x3A else { throw error(.unexpectedCharacter) }
                 i += 1
                 skipWhitespace()
-                entries.append((key, try value(depth: depth)))
+                let v = try value(depth: depth)
+                // O(1) (hashed) duplicate check; keys compare by bytes, so NFC and NFD twins differ.
+                guard object.insertNew(key, v) else { throw JSONParseError(.duplicateKey(key), offset: keyOffset) }
+                guard object.count <= limits.maxObjectKeys else { throw JSONParseError(.tooManyKeys, offset: keyOffset) }
                 skipWhitespace()
                 guard i < b.count else { throw error(.unexpectedEnd) }
                 if b[i] == 0x2C { i += 1; continue }
-                if b[i] == 0x7D { i += 1; return .object(JSONObject(uniqueEntries: entries)) }
+                if b[i] == 0x7D { i += 1; return .object(object) }
                 throw error(.unexpectedCharacter)
             }
         }
 
         mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
-            guard depth <= JSONParser.maxDepth else { throw error(.tooDeep) }
+            guard depth <= limits.maxDepth else { throw error(.tooDeep) }
             i += 1
             var items: [JSONValue] = []
             skipWhitespace()

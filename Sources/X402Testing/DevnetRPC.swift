@@ -1,4 +1,5 @@
 import X402EVM
+import X402EVMRPC
 
 // Test-only node helpers (anvil / hardhat names, served by the project devnet). Real networks answer
 // these with "method not found"; nothing else in this module depends on them.

@@ -1,7 +1,7 @@
 import Foundation
 import PropertyBased
 import Testing
-@testable import X402Core
+@testable import X402JSON
 
 @Suite struct JSONTests {
     @Test func bigIntegersAndKeyOrderSurviveRoundTrip() throws {

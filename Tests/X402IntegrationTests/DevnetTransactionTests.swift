@@ -1,6 +1,7 @@
 import Testing
 import X402EVM
 import X402EVMRPC
+import X402Testing
 
 // Part of the serialized devnet suite: these spend from dev accounts (nonces must not race) and
 // must not interleave with its snapshot/revert test.

@@ -14,7 +14,7 @@ final class EncodingNode {
         case .empty: return .object(JSONObject())
         case .value(let v): return v
         case .object(let entries):
-            return .object(JSONObject(uniqueEntries: entries.map { (key: $0.0, value: $0.1.materialize()) }))
+            return .object(JSONObject(entries.map { (key: $0.0, value: $0.1.materialize()) }))
         case .array(let items): return .array(items.map { $0.materialize() })
         }
     }
@@ -28,7 +28,7 @@ final class EncodingNode {
             storage = .object([(key, node)])
             return node
         }
-        if let existing = entries.first(where: { $0.0 == key }) {
+        if let existing = entries.first(where: { $0.0.utf8Equals(key) }) {
             existing.1.storage = .empty
             return existing.1
         }

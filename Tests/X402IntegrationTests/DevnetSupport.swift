@@ -6,6 +6,7 @@ import Foundation
 import Synchronization
 import X402EVM
 import X402EVMRPC
+import X402Testing
 
 /// The node integration tests talk to: `X402_RPC_URL` (a project devnet, or anvil for all but the
 /// `devnet_mint` test), or one `Devnet/devnet --port 0` launched on
