@@ -138,3 +138,36 @@ import X402EVM
         #expect(try rx.jsonObject() == response.extra)
     }
 }
+
+/// The requirements-extra decoder follows the SDK client's rules (protocol.md B.9.1).
+@Suite struct RequirementsExtraRulesTests {
+    static let authorizer = "0x5050A4F4b3f9338C3472dcC01A87C76A144b3c9c"
+
+    func decode(_ extra: JSONObject) throws -> BatchSettlementRequirementsExtra {
+        try BatchSettlementRequirementsExtra(extra: extra)
+    }
+
+    @Test func zeroReceiverAuthorizerIsRejected() {
+        #expect(throws: X402JSONError.self) {
+            try decode(["receiverAuthorizer": "0x0000000000000000000000000000000000000000", "withdrawDelay": 900])
+        }
+    }
+
+    @Test func withdrawDelayMustFitUInt40() throws {
+        #expect(try decode(["receiverAuthorizer": .string(Self.authorizer), "withdrawDelay": 1_099_511_627_775]).withdrawDelay == (1 << 40) - 1)
+        #expect(throws: X402JSONError.self) {
+            try decode(["receiverAuthorizer": .string(Self.authorizer), "withdrawDelay": 1_099_511_627_776])
+        }
+        #expect(throws: X402JSONError.self) {
+            try decode(["receiverAuthorizer": .string(Self.authorizer), "withdrawDelay": .number(try JSONNumber("100000000000000000000000"))])
+        }
+        #expect(throws: X402JSONError.self) { try decode(["receiverAuthorizer": .string(Self.authorizer), "withdrawDelay": -1]) }
+    }
+
+    @Test func missingOrNonIntegerWithdrawDelayFallsBackTo900() throws {
+        #expect(try decode(["receiverAuthorizer": .string(Self.authorizer)]).withdrawDelay == 900)
+        #expect(try decode(["receiverAuthorizer": .string(Self.authorizer), "withdrawDelay": "3600"]).withdrawDelay == 900)
+        #expect(try decode(["receiverAuthorizer": .string(Self.authorizer), "withdrawDelay": true]).withdrawDelay == 900)
+        #expect(try decode(["receiverAuthorizer": .string(Self.authorizer), "withdrawDelay": 3600]).withdrawDelay == 3600)
+    }
+}

@@ -105,3 +105,36 @@ import X402EVM
         }
     }
 }
+
+/// Defects found by differential testing against the SDK.
+@Suite struct MoneyEdgeCaseTests {
+    @Test func percentOfTheLargestAmountDoesNotOverflow() throws {
+        let max = UInt256.max
+        #expect(try SettlementOverrides.resolve("50%", price: max, decimals: 6) == max / UInt256(2))
+        #expect(try SettlementOverrides.resolve("100%", price: max, decimals: 6) == max)
+        #expect(try SettlementOverrides.resolve("99.99%", price: max, decimals: 6) == max / UInt256(10_000) * UInt256(9_999) + (max % UInt256(10_000)) * UInt256(9_999) / UInt256(10_000))
+        #expect(throws: SettlementOverrideError.overflow) { try SettlementOverrides.resolve("100.01%", price: max, decimals: 6) }
+        #expect(throws: SettlementOverrideError.overflow) { try SettlementOverrides.resolve("200%", price: max, decimals: 6) }
+        // A huge percentage of a small price fits.
+        let bigPercent = String(repeating: "9", count: 70) + "%"
+        #expect(try SettlementOverrides.resolve(bigPercent, price: 1, decimals: 6) == (try UInt256(decimal: String(repeating: "9", count: 70))) / UInt256(100))
+    }
+
+    @Test func percentMatchesWideArithmetic() throws {
+        // Against UInt128 arithmetic where it cannot overflow.
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let price = UInt64.random(in: 0...UInt64.max, using: &rng)
+            let whole = UInt64.random(in: 0...500, using: &rng), frac = UInt64.random(in: 0...99, using: &rng)
+            let text = "\(whole).\(frac < 10 ? "0" : "")\(frac)%"
+            let expected = UInt128(price) * UInt128(whole * 100 + frac) / 10_000
+            #expect(try SettlementOverrides.resolve(text, price: UInt256(price), decimals: nil) == UInt256(expected), "\(text) of \(price)")
+        }
+    }
+
+    @Test func negativeZeroIsASignedPrice() {
+        #expect(throws: MoneyError.invalidFormat("-0.0")) { try Money.double(-0.0).parse() }
+        #expect(throws: MoneyError.invalidFormat("-0.0")) { try Money.string("-0.0").parse() }
+        #expect(throws: Never.self) { try Money.double(0.0).parse() }
+    }
+}

@@ -114,7 +114,20 @@ public struct BatchSettlementRequirementsExtra: Codable, Hashable, Sendable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         receiverAuthorizer = try c.decode(Address.self, forKey: .receiverAuthorizer)
-        withdrawDelay = try c.decode(UInt64.self, forKey: .withdrawDelay)
+        // The channel's authorizer signs claims and refunds: a zero address could never sign (SDK client rule).
+        guard receiverAuthorizer != .zero else {
+            throw DecodingError.dataCorruptedError(forKey: .receiverAuthorizer, in: c, debugDescription: "receiverAuthorizer must be non-zero")
+        }
+        // The SDK client falls back to 900 s when `withdrawDelay` is absent or not an integer; an integer must
+        // fit the contract's uint40.
+        if case .number(let n)? = try c.decodeIfPresent(JSONValue.self, forKey: .withdrawDelay), n.isInteger {
+            guard let delay = n.uint64, delay <= Self.maxWithdrawDelayField else {
+                throw DecodingError.dataCorruptedError(forKey: .withdrawDelay, in: c, debugDescription: "withdrawDelay \(n.text) does not fit uint40")
+            }
+            withdrawDelay = delay
+        } else {
+            withdrawDelay = Self.defaultWithdrawDelay
+        }
         name = try c.decodeIfPresent(String.self, forKey: .name)
         version = try c.decodeIfPresent(String.self, forKey: .version)
         assetTransferMethod = try c.decodeIfPresent(AssetTransferMethod.self, forKey: .assetTransferMethod)
@@ -122,6 +135,11 @@ public struct BatchSettlementRequirementsExtra: Codable, Hashable, Sendable {
         channelState = try c.decodeIfPresent(ChannelStateSnapshot.self, forKey: .channelState)
         voucherState = try c.decodeIfPresent(VoucherStateSnapshot.self, forKey: .voucherState)
     }
+
+    /// The withdraw delay a client assumes when `extra.withdrawDelay` is absent or not an integer (SDK rule).
+    public static let defaultWithdrawDelay: UInt64 = 900
+    /// The largest value the contract's `uint40 withdrawDelay` field holds.
+    public static let maxWithdrawDelayField: UInt64 = (1 << 40) - 1
 
     /// The effective transfer method (`eip3009` when absent).
     public var transferMethod: AssetTransferMethod { assetTransferMethod ?? .eip3009 }

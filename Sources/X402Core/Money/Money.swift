@@ -70,7 +70,8 @@ public struct DecimalAmount: Equatable, Hashable, Sendable, CustomStringConverti
     /// The shortest round-trip decimal digits of a finite non-negative `Double`, in plain notation —
     /// the SDK's `number_to_decimal_string(str(x))`. Digits the `Double` already lost stay lost.
     init?(double: Double) {
-        guard double.isFinite, double >= 0 else { return nil }
+        // -0.0 is not below zero but prints as "-0.0": reject it like any signed price (`"-0"` is rejected too).
+        guard double.isFinite, double >= 0, double.sign == .plus else { return nil }
         // Swift and Python both print the shortest digits that round-trip; expand any exponent.
         let text = Array(double.description.utf8)
         let ePos = text.firstIndex { $0 == 0x65 || $0 == 0x45 }

@@ -37,9 +37,8 @@ public struct SettlementOverrides: Equatable, Sendable {
         let b = Array(raw.utf8)
         if let percent = scaledPercent(b) {
             guard let p = percent else { throw .overflow }
-            let (product, overflow) = price.multipliedReportingOverflow(by: p)
-            guard !overflow else { throw .overflow }
-            return product / UInt256(10_000)
+            guard let result = mulDiv10000(price, p) else { throw .overflow }
+            return result
         }
         if b.first == 0x24, let amount = try? DecimalAmount(String(decoding: b.dropFirst(), as: UTF8.self)) {
             guard let decimals else { throw .unknownDecimals(raw) }
@@ -51,6 +50,22 @@ public struct SettlementOverrides: Equatable, Sendable {
         }
         guard !b.isEmpty, b.allSatisfy(isASCIIDigit) else { throw .invalidAmount(raw) }
         do { return try UInt256(decimal: raw) } catch { throw .overflow }
+    }
+
+    /// `floor(a × b / 10000)` exactly, `nil` only when the result itself exceeds 256 bits.
+    ///
+    /// With `a = qa·c + ra` and `b = qb·c + rb` (`c = 10000`): `a·b/c = qa·b + ra·qb + ⌊ra·rb / c⌋`, and
+    /// `ra·rb < c²` fits, so no intermediate overflows where the result fits ("50%" of 2^256 − 1).
+    static func mulDiv10000(_ a: UInt256, _ b: UInt256) -> UInt256? {
+        let c: UInt64 = 10_000
+        let (qa, ra) = a.quotientAndRemainder(dividingBy: c)
+        let (qb, rb) = b.quotientAndRemainder(dividingBy: c)
+        let (t1, o1) = qa.multipliedReportingOverflow(by: b)
+        let (t2, o2) = UInt256(ra).multipliedReportingOverflow(by: qb)
+        let t3 = UInt256(ra * rb / c)
+        let (s1, o3) = t1.addingReportingOverflow(t2)
+        let (s2, o4) = s1.addingReportingOverflow(t3)
+        return (o1 || o2 || o3 || o4) ? nil : s2
     }
 
     /// `nil` when `b` is not a percentage; `.some(nil)` when it is one that overflows.

@@ -1,0 +1,74 @@
+import Testing
+import X402JSON
+
+/// Worst-case inputs: byte-wise keys, O(1) duplicate detection, and the size / key / depth caps.
+@Suite struct JSONLimitsTests {
+    static let nfc = "\u{E9}"        // é, one scalar
+    static let nfd = "e\u{301}"      // e + combining acute: canonically equivalent, different bytes
+
+    @Test func canonicallyEquivalentKeysAreDistinct() throws {
+        #expect(Self.nfc == Self.nfd)  // Swift's String == says equal; the wire must not
+        let value = try JSONParser.parse(#"{"\#(Self.nfc)":1,"\#(Self.nfd)":2}"#)
+        let object = try #require(value.objectValue)
+        #expect(object.count == 2)
+        #expect(object[Self.nfc] == 1 && object[Self.nfd] == 2)
+        #expect(JSONValue.string(Self.nfc) != JSONValue.string(Self.nfd))
+        #expect(!Self.nfc.utf8Equals(Self.nfd))
+        // A real duplicate is still one.
+        #expect { try JSONParser.parse(#"{"\#(Self.nfd)":1,"\#(Self.nfd)":2}"#) } throws: {
+            ($0 as? JSONParseError)?.kind == .duplicateKey(Self.nfd)
+        }
+    }
+
+    @Test func subsetMatchingComparesBytes() throws {
+        let server = JSONValue.object(["name": .string(Self.nfc), "version": "2"])
+        #expect(JSONValue.object(["name": .string(Self.nfc), "version": "2", "more": 1]).contains(server))
+        #expect(!JSONValue.object(["name": .string(Self.nfd), "version": "2"]).contains(server))
+    }
+
+    @Test func keysPerObjectAreCapped() throws {
+        func object(_ n: Int) -> String { "{" + (0..<n).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + "}" }
+        let limit = JSONLimits.default.maxObjectKeys
+        #expect(try JSONParser.parse(object(limit)).objectValue?.count == limit)
+        #expect { try JSONParser.parse(object(limit + 1)) } throws: { ($0 as? JSONParseError)?.kind == .tooManyKeys }
+        // The header-sized attack from the review (5,000 and 20,000 keys): rejected, typed.
+        for n in [5_000, 20_000] {
+            #expect { try JSONParser.parse(object(n)) } throws: { ($0 as? JSONParseError)?.kind == .tooManyKeys }
+        }
+        // A caller may allow more; lookups stay hashed.
+        let big = try JSONParser.parse(object(20_000), limits: JSONLimits(maxBytes: 1 << 20, maxDepth: 8, maxObjectKeys: 50_000))
+        #expect(big["k19999"] == 19999 && big["k0"] == 0 && big.objectValue?.keys.last == "k19999")
+    }
+
+    @Test func totalSizeIsCapped() throws {
+        let limits = JSONLimits(maxBytes: 100, maxDepth: 8, maxObjectKeys: 8)
+        let ok = "\"" + String(repeating: "a", count: 98) + "\""
+        #expect(try JSONParser.parse(ok, limits: limits) == .string(String(repeating: "a", count: 98)))
+        #expect { try JSONParser.parse(ok + " ", limits: limits) } throws: { ($0 as? JSONParseError)?.kind == .tooLarge }
+        #expect { try JSONParser.parse(Array((ok + " ").utf8), limits: limits) } throws: { ($0 as? JSONParseError)?.kind == .tooLarge }
+        // The default cap (1 MiB) holds a body of one mebibyte of keys.
+        let huge = Array(repeating: UInt8(ascii: " "), count: (1 << 20) + 1)
+        #expect { try JSONParser.parse(huge) } throws: { ($0 as? JSONParseError)?.kind == .tooLarge }
+        #expect { try X402JSON.decode(JSONValue.self, from: huge) } throws: {
+            if case .malformed(let e)? = $0 as? X402JSONError { e.kind == .tooLarge } else { false }
+        }
+    }
+
+    @Test func depthIsCapped() throws {
+        let limits = JSONLimits(maxBytes: 1 << 20, maxDepth: 3, maxObjectKeys: 8)
+        #expect(throws: Never.self) { try JSONParser.parse("[[[1]]]", limits: limits) }
+        #expect { try JSONParser.parse("[[[[1]]]]", limits: limits) } throws: { ($0 as? JSONParseError)?.kind == .tooDeep }
+        #expect { try JSONParser.parse(#"{"a":{"b":{"c":{"d":1}}}}"#, limits: limits) } throws: { ($0 as? JSONParseError)?.kind == .tooDeep }
+    }
+
+    @Test func objectEditingKeepsOrderAndPosition() {
+        var o: JSONObject = ["a": 1, "b": 2, "c": 3]
+        o["b"] = 20
+        o["d"] = 4
+        o["a"] = nil
+        #expect(o.keys == ["b", "c", "d"] && o["b"] == 20)
+        #expect(!o.insertNew("c", 30) && o["c"] == 3)
+        #expect(o == ["d": 4, "c": 3, "b": 20])  // order-insensitive equality
+        #expect(o != ["d": 4, "c": 3, "b": 21])
+    }
+}
