@@ -14,6 +14,45 @@ public enum JSONSerializer {
         String(decoding: serialize(value), as: UTF8.self)
     }
 
+    /// Serialises `value` as indented, human-readable JSON (`indent` spaces per level, `": "` after keys),
+    /// keys in stored order; for display only: the wire uses the compact form.
+    public static func prettyString(_ value: JSONValue, indent: Int = 2) -> String {
+        var out: [UInt8] = []
+        writePretty(value, level: 0, indent: indent, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func writePretty(_ value: JSONValue, level: Int, indent: Int, into out: inout [UInt8]) {
+        func newline(_ level: Int) {
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(0x20, count: level * indent))
+        }
+        switch value {
+        case .array(let items) where !items.isEmpty:
+            out.append(0x5B)
+            for (k, item) in items.enumerated() {
+                if k > 0 { out.append(0x2C) }
+                newline(level + 1)
+                writePretty(item, level: level + 1, indent: indent, into: &out)
+            }
+            newline(level)
+            out.append(0x5D)
+        case .object(let object) where !object.isEmpty:
+            out.append(0x7B)
+            for (k, entry) in object.enumerated() {
+                if k > 0 { out.append(0x2C) }
+                newline(level + 1)
+                writeString(entry.key, into: &out)
+                out.append(contentsOf: [0x3A, 0x20])
+                writePretty(entry.value, level: level + 1, indent: indent, into: &out)
+            }
+            newline(level)
+            out.append(0x7D)
+        default:
+            write(value, into: &out)
+        }
+    }
+
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func write(_ value: JSONValue, into out: inout [UInt8]) {
