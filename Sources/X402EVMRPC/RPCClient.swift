@@ -106,7 +106,7 @@ public final class RPCClient: Sendable {
             return result
         }
         let output = (repeat take(each calls))
-        logBatch(entries, failures: failures, duration: clock.now - start)
+        if !entries.isEmpty { logBatch(entries, failures: failures, duration: clock.now - start) }
         return output
     }
 
