@@ -29,7 +29,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.11.0"),  // LogEvent (test log handlers)
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
@@ -110,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "X402EVMRPCTests",
-            dependencies: ["X402EVMRPC", "X402EVM", "X402Testing"],
+            dependencies: ["X402EVMRPC", "X402EVM", "X402Testing", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Logging
 import NIOCore
 
 /// Carries one JSON-RPC request body to a node and returns the response body.
@@ -24,8 +25,12 @@ public struct HTTPTransport: JSONRPCTransport {
     public let timeout: Duration
     /// Larger response bodies are rejected with ``RPCError/responseTooLarge(limit:)``.
     public let maxResponseBytes: Int
-    /// Extra headers (e.g. an API key), sent with every request.
+    /// Extra headers (e.g. an API key), sent with every request; never logged.
     public let headers: [(String, String)]
+    /// Where round trips are logged (`trace`: endpoint, sizes, status, duration; `debug`: failures).
+    /// Only `scheme://host:port` of ``url`` is logged, since paths often embed API keys.
+    public let logger: Logger
+    private let endpoint: String
 
     /// Creates a transport.
     public init(
@@ -33,16 +38,38 @@ public struct HTTPTransport: JSONRPCTransport {
         httpClient: HTTPClient = .shared,
         timeout: Duration = .seconds(30),
         maxResponseBytes: Int = 64 << 20,
-        headers: [(String, String)] = []
+        headers: [(String, String)] = [],
+        logger: Logger = Logger(label: "x402.rpc")
     ) {
         self.url = url
         self.httpClient = httpClient
         self.timeout = timeout
         self.maxResponseBytes = maxResponseBytes
         self.headers = headers
+        self.logger = logger
+        self.endpoint = RPCLog.endpoint(url)
     }
 
     public func roundTrip(_ body: [UInt8]) async throws(RPCError) -> [UInt8] {
+        let clock = ContinuousClock()
+        let start = clock.now
+        do throws(RPCError) {
+            let response = try await post(body)
+            logger.trace("JSON-RPC HTTP round trip", metadata: [
+                "http.endpoint": "\(endpoint)", "http.request_bytes": "\(body.count)",
+                "http.response_bytes": "\(response.count)", "rpc.duration_ms": RPCLog.milliseconds(clock.now - start),
+            ])
+            return response
+        } catch {
+            logger.debug("JSON-RPC HTTP round trip failed", metadata: [
+                "http.endpoint": "\(endpoint)", "http.request_bytes": "\(body.count)",
+                "rpc.duration_ms": RPCLog.milliseconds(clock.now - start), "rpc.error": "\(error)",
+            ])
+            throw error
+        }
+    }
+
+    private func post(_ body: [UInt8]) async throws(RPCError) -> [UInt8] {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -7,37 +7,40 @@ import X402EVM
 public struct RPCCall<Output: Sendable>: Sendable {
     /// The JSON-RPC method name.
     public let method: String
-    /// The positional parameters.
-    public let params: [RPCJSONValue]
-    let decode: @Sendable (RPCJSONValue) throws(RPCError) -> Output
+    /// The positional parameters, serialised in order (objects keep their key order).
+    public let params: [JSONValue]
+    let decode: @Sendable (JSONValue) throws(RPCError) -> Output
 
     /// A call with a custom result decoder.
-    public init(method: String, params: [RPCJSONValue], decode: @escaping @Sendable (RPCJSONValue) throws(RPCError) -> Output) {
+    public init(method: String, params: [JSONValue], decode: @escaping @Sendable (JSONValue) throws(RPCError) -> Output) {
         self.method = method
         self.params = params
         self.decode = decode
     }
 
     /// Decodes a `result` value as this call's output.
-    public func decodeResult(_ result: RPCJSONValue) throws(RPCError) -> Output { try decode(result) }
+    public func decodeResult(_ result: JSONValue) throws(RPCError) -> Output { try decode(result) }
 }
 
-extension RPCCall where Output == RPCJSONValue {
+extension RPCCall where Output == JSONValue {
     /// Any method, with the raw JSON result.
-    public static func raw(_ method: String, _ params: [RPCJSONValue] = []) -> RPCCall<RPCJSONValue> {
+    public static func raw(_ method: String, _ params: [JSONValue] = []) -> RPCCall<JSONValue> {
         RPCCall(method: method, params: params) { $0 }
     }
 }
 
 // Result decoders shared by the calls below.
-private func quantity64(_ v: RPCJSONValue) throws(RPCError) -> UInt64 { try v.quantity64("result") }
-private func quantity(_ v: RPCJSONValue) throws(RPCError) -> UInt256 { try v.quantity("result") }
-private func bytes(_ v: RPCJSONValue) throws(RPCError) -> [UInt8] { try v.data("result") }
-private func hash(_ v: RPCJSONValue) throws(RPCError) -> Bytes32 { try v.bytes32("result") }
-private func ignore(_ v: RPCJSONValue) throws(RPCError) {}
-
-private func address(_ a: Address) -> RPCJSONValue { .string(a.lowercased) }
-private func quantity(_ n: UInt64) -> RPCJSONValue { .string(UInt256(n).hexQuantity) }
+private func quantity64(_ v: JSONValue) throws(RPCError) -> UInt64 { try v.quantity64("result") }
+private func quantity(_ v: JSONValue) throws(RPCError) -> UInt256 { try v.quantity("result") }
+private func bytes(_ v: JSONValue) throws(RPCError) -> [UInt8] { try v.data("result") }
+private func hash(_ v: JSONValue) throws(RPCError) -> Bytes32 { try v.bytes32("result") }
+private func address(_ a: Address) -> JSONValue { .string(a.lowercased) }
+private func quantity(_ n: UInt64) -> JSONValue { .string(UInt256(n).hexQuantity) }
+/// A JSON number for a `Double` (shortest round-trip digits); JSON has no NaN or infinity, so those are `null`.
+private func number(_ d: Double) -> JSONValue {
+    guard d.isFinite, let n = try? JSONNumber(d.description) else { return .null }
+    return .number(n)
+}
 
 extension RPCCall where Output == UInt64 {
     /// `eth_chainId`.
@@ -101,7 +104,7 @@ extension RPCCall where Output == TransactionReceipt? {
     /// `eth_getTransactionReceipt`: nil while the transaction is pending or unknown.
     public static func getTransactionReceipt(_ hash: Bytes32) -> Self {
         .init(method: "eth_getTransactionReceipt", params: [.string(hash.hex)]) { v throws(RPCError) in
-            v.isNull ? nil : try TransactionReceipt(json: v)
+            v == .null ? nil : try TransactionReceipt(json: v)
         }
     }
 }
@@ -110,7 +113,7 @@ extension RPCCall where Output == TransactionInfo? {
     /// `eth_getTransactionByHash`: nil when unknown.
     public static func getTransactionByHash(_ hash: Bytes32) -> Self {
         .init(method: "eth_getTransactionByHash", params: [.string(hash.hex)]) { v throws(RPCError) in
-            v.isNull ? nil : try TransactionInfo(json: v)
+            v == .null ? nil : try TransactionInfo(json: v)
         }
     }
 }
@@ -119,7 +122,7 @@ extension RPCCall where Output == Block? {
     /// `eth_getBlockByNumber` without transaction bodies: nil when the block does not exist.
     public static func getBlockByNumber(_ block: BlockTag) -> Self {
         .init(method: "eth_getBlockByNumber", params: [block.jsonValue, .bool(false)]) { v throws(RPCError) in
-            v.isNull ? nil : try Block(json: v)
+            v == .null ? nil : try Block(json: v)
         }
     }
 }
@@ -138,14 +141,7 @@ extension RPCCall where Output == FeeHistory {
     public static func feeHistory(blockCount: UInt64, newestBlock: BlockTag = .latest, rewardPercentiles: [Double] = []) -> Self {
         .init(
             method: "eth_feeHistory",
-            params: [quantity(blockCount), newestBlock.jsonValue, .array(rewardPercentiles.map { .double($0) })]
+            params: [quantity(blockCount), newestBlock.jsonValue, .array(rewardPercentiles.map(number))]
         ) { v throws(RPCError) in try FeeHistory(json: v) }
-    }
-}
-
-extension RPCCall where Output == Void {
-    /// A call whose result is ignored (devnet helpers that return `null` or `true`).
-    package static func void(_ method: String, _ params: [RPCJSONValue]) -> Self {
-        .init(method: method, params: params, decode: ignore)
     }
 }

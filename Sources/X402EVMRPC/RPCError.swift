@@ -10,10 +10,10 @@ public struct JSONRPCError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The node's message.
     public let message: String
     /// The raw `data` member, if any.
-    public let data: RPCJSONValue?
+    public let data: JSONValue?
 
     /// Creates an error object.
-    public init(code: Int, message: String, data: RPCJSONValue? = nil) {
+    public init(code: Int, message: String, data: JSONValue? = nil) {
         self.code = code
         self.message = message
         self.data = data
@@ -49,8 +49,14 @@ public struct JSONRPCError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         var text = "JSON-RPC error \(code): \(message)"
-        if let data { text += " data=\(data.jsonText)" }
+        if let data { text += " data=\(JSONSerializer.string(data))" }
         return text
+    }
+
+    // `JSONValue` is not `Hashable`; hashing code and message keeps equal errors' hashes equal.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
     }
 }
 

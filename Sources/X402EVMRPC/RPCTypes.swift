@@ -10,7 +10,7 @@ public enum BlockTag: Sendable, Hashable {
     case number(UInt64)
 
     /// The JSON-RPC parameter: a tag name or a hex quantity.
-    public var jsonValue: RPCJSONValue {
+    public var jsonValue: JSONValue {
         switch self {
         case .latest: return .string("latest")
         case .pending: return .string("pending")
@@ -48,16 +48,18 @@ public struct CallRequest: Sendable, Hashable {
         self.maxPriorityFeePerGas = maxPriorityFeePerGas
     }
 
-    /// The JSON-RPC transaction-call object. Sends the calldata as `data` (what web3.py and ethers send).
-    public var jsonValue: RPCJSONValue {
-        var o: [String: RPCJSONValue] = ["data": .string(Hex.encode(data))]
+    /// The JSON-RPC transaction-call object, members in a fixed order (`from`, `to`, `gas`, fee fields,
+    /// `value`, `data`). Sends the calldata as `data` (what web3.py and ethers send).
+    public var jsonValue: JSONValue {
+        var o = JSONObject()
         if let from { o["from"] = .string(from.lowercased) }
         if let to { o["to"] = .string(to.lowercased) }
-        if let value { o["value"] = .string(value.hexQuantity) }
         if let gas { o["gas"] = .string(UInt256(gas).hexQuantity) }
         if let gasPrice { o["gasPrice"] = .string(gasPrice.hexQuantity) }
         if let maxFeePerGas { o["maxFeePerGas"] = .string(maxFeePerGas.hexQuantity) }
         if let maxPriorityFeePerGas { o["maxPriorityFeePerGas"] = .string(maxPriorityFeePerGas.hexQuantity) }
+        if let value { o["value"] = .string(value.hexQuantity) }
+        o["data"] = .string(Hex.encode(data))
         return .object(o)
     }
 }
@@ -90,9 +92,9 @@ public struct LogFilter: Sendable, Hashable {
         self.topics = topics
     }
 
-    /// The JSON-RPC filter object.
-    public var jsonValue: RPCJSONValue {
-        var o: [String: RPCJSONValue] = [:]
+    /// The JSON-RPC filter object, members in a fixed order (range, `address`, `topics`).
+    public var jsonValue: JSONValue {
+        var o = JSONObject()
         switch range {
         case .blocks(let from, let to):
             o["fromBlock"] = from.jsonValue
@@ -130,7 +132,7 @@ public struct Log: Sendable, Hashable {
     /// True when a reorg removed the log.
     public let removed: Bool
 
-    init(json: RPCJSONValue) throws(RPCError) {
+    init(json: JSONValue) throws(RPCError) {
         address = try json.address(at: "address")
         topics = try json.requiredMember("topics").array("topics").map { (t) throws(RPCError) in try t.bytes32("topics") }
         data = try json.data(at: "data")
@@ -164,7 +166,7 @@ public struct TransactionReceipt: Sendable, Hashable {
     /// EIP-2718 type (0 legacy, 2 EIP-1559), when reported.
     public let type: UInt64?
 
-    init(json: RPCJSONValue) throws(RPCError) {
+    init(json: JSONValue) throws(RPCError) {
         transactionHash = try json.bytes32(at: "transactionHash")
         transactionIndex = try json.quantity64(at: "transactionIndex")
         blockHash = try json.bytes32(at: "blockHash")
@@ -205,7 +207,7 @@ public struct TransactionInfo: Sendable, Hashable {
     public let blockHash: Bytes32?
     public let transactionIndex: UInt64?
 
-    init(json: RPCJSONValue) throws(RPCError) {
+    init(json: JSONValue) throws(RPCError) {
         hash = try json.bytes32(at: "hash")
         type = try json.optionalQuantity64(at: "type")
         chainId = try json.optionalQuantity64(at: "chainId")
@@ -242,7 +244,7 @@ public struct Block: Sendable, Hashable {
     public let gasUsed: UInt64
     public let transactionHashes: [Bytes32]
 
-    init(json: RPCJSONValue) throws(RPCError) {
+    init(json: JSONValue) throws(RPCError) {
         number = try json.quantity64(at: "number")
         hash = try json.bytes32(at: "hash")
         parentHash = try json.bytes32(at: "parentHash")
@@ -268,16 +270,15 @@ public struct FeeHistory: Sendable, Hashable {
     /// Per block, the priority fee at each requested percentile (empty when none were requested).
     public let reward: [[UInt256]]
 
-    init(json: RPCJSONValue) throws(RPCError) {
+    init(json: JSONValue) throws(RPCError) {
         oldestBlock = try json.quantity64(at: "oldestBlock")
         baseFeePerGas = try json.requiredMember("baseFeePerGas").array("baseFeePerGas")
             .map { (v) throws(RPCError) in try v.quantity("baseFeePerGas") }
         gasUsedRatio = try json.requiredMember("gasUsedRatio").array("gasUsedRatio").map { (v) throws(RPCError) in
-            switch v {
-            case .integer(let i): return Double(i)
-            case .double(let d): return d
-            default: throw .invalidResult(field: "gasUsedRatio", reason: "expected a number")
+            guard case .number(let n) = v, let ratio = Double(n.text), ratio.isFinite else {
+                throw .invalidResult(field: "gasUsedRatio", reason: "expected a number")
             }
+            return ratio
         }
         reward = try (json.optionalMember("reward")?.array("reward") ?? []).map { (row) throws(RPCError) in
             try row.array("reward").map { (v) throws(RPCError) in try v.quantity("reward") }

@@ -1,8 +1,8 @@
 import X402EVM
 
 // Strict readers for JSON-RPC results: every mismatch is an `RPCError.invalidResult` naming the field.
-extension RPCJSONValue {
-    func requiredMember(_ key: String) throws(RPCError) -> RPCJSONValue {
+extension JSONValue {
+    func requiredMember(_ key: String) throws(RPCError) -> JSONValue {
         guard case .object(let members) = self else {
             throw .invalidResult(field: key, reason: "result is not an object")
         }
@@ -13,7 +13,7 @@ extension RPCJSONValue {
     }
 
     /// The member, or nil when absent or null.
-    func optionalMember(_ key: String) throws(RPCError) -> RPCJSONValue? {
+    func optionalMember(_ key: String) throws(RPCError) -> JSONValue? {
         guard case .object(let members) = self else {
             throw .invalidResult(field: key, reason: "result is not an object")
         }
@@ -70,12 +70,12 @@ extension RPCJSONValue {
         }
     }
 
-    func array(_ field: String) throws(RPCError) -> [RPCJSONValue] {
+    func array(_ field: String) throws(RPCError) -> [JSONValue] {
         guard case .array(let elements) = self else { throw .invalidResult(field: field, reason: "expected an array") }
         return elements
     }
 
-    package func bool(_ field: String) throws(RPCError) -> Bool {
+    func bool(_ field: String) throws(RPCError) -> Bool {
         guard case .bool(let value) = self else { throw .invalidResult(field: field, reason: "expected a boolean") }
         return value
     }

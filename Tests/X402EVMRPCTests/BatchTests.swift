@@ -7,15 +7,15 @@ import X402EVM
         // The node answers in reverse order, and the middle entry with an error.
         let transport = CannedTransport { request in
             let entries = request.arrayValue ?? []
-            let answers: [RPCJSONValue] = entries.reversed().map { entry in
+            let answers: [JSONValue] = entries.reversed().map { entry in
                 switch entry["method"]?.stringValue {
                 case "eth_chainId": return .object(["jsonrpc": .string("2.0"), "id": entry["id"]!, "result": .string("0x14a34")])
                 case "eth_call": return .object(["jsonrpc": .string("2.0"), "id": entry["id"]!, "error": .object([
-                    "code": .integer(3), "message": .string("execution reverted"), "data": .string("0xdeadbeef")])])
+                    "code": .int(3), "message": .string("execution reverted"), "data": .string("0xdeadbeef")])])
                 default: return .object(["jsonrpc": .string("2.0"), "id": entry["id"]!, "result": .string("0x2a")])
                 }
             }
-            return RPCJSONValue.array(answers).serialized
+            return JSONSerializer.serialize(.array(answers))
         }
         let client = RPCClient(transport: transport)
         let (chain, call, balance) = try await client.batch(.chainId, .call(CallRequest(to: .zero)), .getBalance(.zero))
@@ -25,25 +25,22 @@ import X402EVM
         #expect(error.revertData == [0xde, 0xad, 0xbe, 0xef])
         // One HTTP request carrying three entries with distinct ids.
         #expect(transport.requests.count == 1)
-        let ids = transport.requests[0].arrayValue?.compactMap { $0["id"] } ?? []
+        let ids = transport.requests[0].arrayValue?.compactMap { $0["id"]?.numberValue?.uint64 } ?? []
         #expect(Set(ids).count == 3)
     }
 
     @Test func homogeneousBatchKeepsCallOrder() async throws {
         let transport = CannedTransport { request in
             // Each balance is the request id times 10, answered in reverse order.
-            let answers: [RPCJSONValue] = (request.arrayValue ?? []).reversed().map { entry in
-                guard case .integer(let id) = entry["id"]! else { return .null }
-                return .object(["jsonrpc": .string("2.0"), "id": .integer(id), "result": .string(UInt256(UInt64(id) * 10).hexQuantity)])
+            let answers: [JSONValue] = (request.arrayValue ?? []).reversed().map { entry in
+                guard let id = entry["id"]?.numberValue?.uint64 else { return .null }
+                return .object(["jsonrpc": .string("2.0"), "id": .int(id), "result": .string(UInt256(id * 10).hexQuantity)])
             }
-            return RPCJSONValue.array(answers).serialized
+            return JSONSerializer.serialize(.array(answers))
         }
         let client = RPCClient(transport: transport)
         let results = try await client.batch((0..<5).map { _ in RPCCall.getBalance(.zero) })
-        let sentIDs = (transport.requests[0].arrayValue ?? []).map { entry -> UInt64 in
-            guard case .integer(let id) = entry["id"]! else { return 0 }
-            return UInt64(id)
-        }
+        let sentIDs = (transport.requests[0].arrayValue ?? []).map { $0["id"]?.numberValue?.uint64 ?? 0 }
         #expect(try results.map { try $0.get() } == sentIDs.map { UInt256($0 * 10) })
     }
 
@@ -51,12 +48,12 @@ import X402EVM
         // Answers only the first entry, and the second one with bad hex.
         let transport = CannedTransport { request in
             let entries = request.arrayValue ?? []
-            return RPCJSONValue.array([
+            return JSONSerializer.serialize(.array([
                 .object(["jsonrpc": .string("2.0"), "id": entries[0]["id"]!, "result": .string("0x1")]),
                 .object(["jsonrpc": .string("2.0"), "id": entries[1]["id"]!, "result": .string("0xnothex")]),
                 // An error the node could not tie to any entry.
-                .object(["jsonrpc": .string("2.0"), "id": .null, "error": .object(["code": .integer(-32600), "message": .string("Invalid Request")])]),
-            ]).serialized
+                .object(["jsonrpc": .string("2.0"), "id": .null, "error": .object(["code": .int(-32600), "message": .string("Invalid Request")])]),
+            ]))
         }
         let (a, b, c) = try await RPCClient(transport: transport).batch(.chainId, .blockNumber, .gasPrice)
         #expect(try a.get() == 1)
@@ -85,8 +82,8 @@ import X402EVM
     @Test func duplicateEntryIsRejected() async {
         let transport = CannedTransport { request in
             let id = request.arrayValue?.first?["id"] ?? .null
-            let entry = RPCJSONValue.object(["jsonrpc": .string("2.0"), "id": id, "result": .string("0x1")])
-            return RPCJSONValue.array([entry, entry]).serialized
+            let entry: JSONValue = ["jsonrpc": "2.0", "id": id, "result": "0x1"]
+            return JSONSerializer.serialize([entry, entry])
         }
         do {
             _ = try await RPCClient(transport: transport).batch(.chainId, .blockNumber)

@@ -4,14 +4,14 @@ import Testing
 @testable import X402EVMRPC
 
 /// Answers every JSON-RPC request with `result`, echoing its id.
-private func echo(_ result: RPCJSONValue) -> @Sendable ([UInt8]) -> LoopbackHTTPServer.Response {
+private func echo(_ result: JSONValue) -> @Sendable ([UInt8]) -> LoopbackHTTPServer.Response {
     { body in
-        func answer(_ request: RPCJSONValue) -> RPCJSONValue {
-            .object(["jsonrpc": .string("2.0"), "id": request["id"] ?? .null, "result": result])
+        func answer(_ request: JSONValue) -> JSONValue {
+            ["jsonrpc": "2.0", "id": request["id"] ?? .null, "result": result]
         }
-        let request = RPCJSONValue.parse(body) ?? .null
-        if case .array(let entries) = request { return .init(body: RPCJSONValue.array(entries.map(answer)).serialized) }
-        return .init(body: answer(request).serialized)
+        let request = (try? JSONParser.parse(body)) ?? .null
+        if case .array(let entries) = request { return .init(body: JSONSerializer.serialize(.array(entries.map(answer)))) }
+        return .init(body: JSONSerializer.serialize(answer(request)))
     }
 }
 

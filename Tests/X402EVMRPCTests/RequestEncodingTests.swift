@@ -8,13 +8,32 @@ import X402Testing
     let token = try! Address(hex: "0x036CbD53842c5426634e7929541eC2318f3dCF7e")
     let topic0 = try! Bytes32(hex: "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
 
-    /// The exact body the client sends for `call` (compact JSON, sorted keys).
+    /// The exact body the client sends for `call` (compact JSON, members in a fixed order).
     func body<T>(_ call: RPCCall<T>, id: UInt64 = 7) -> String {
         RPCClient.requestObject(id: id, method: call.method, params: call.params).jsonText
     }
 
     @Test func envelope() {
-        #expect(body(.chainId) == #"{"id":7,"jsonrpc":"2.0","method":"eth_chainId","params":[]}"#)
+        #expect(body(.chainId) == #"{"jsonrpc":"2.0","id":7,"method":"eth_chainId","params":[]}"#)
+        // Ids up to 2^63 - 1 are exact integers.
+        #expect(body(.chainId, id: 0x7FFF_FFFF_FFFF_FFFF) == #"{"jsonrpc":"2.0","id":9223372036854775807,"method":"eth_chainId","params":[]}"#)
+    }
+
+    @Test func bodiesAreDeterministic() async throws {
+        // The same calls give byte-identical bodies (ids aside), whatever the order fields were set in.
+        var a = CallRequest(to: token, data: [1])
+        a.value = 5
+        a.from = alice
+        let b = CallRequest(from: alice, to: token, data: [1], value: 5)
+        #expect(body(.call(a)) == body(.call(b)))
+        let transport = CannedTransport.echoing { method, _ in method == "eth_call" ? "0x01" : [] }
+        let client = RPCClient(transport: transport)
+        _ = try await client.call(a)
+        _ = try await client.batch(.call(b), .getLogs(LogFilter(addresses: [token], topics: [[topic0]])))
+        #expect(transport.bodies == [
+            #"{"jsonrpc":"2.0","id":1,"method":"eth_call","params":[{"from":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","to":"0x036cbd53842c5426634e7929541ec2318f3dcf7e","value":"0x5","data":"0x01"},"latest"]}"#,
+            #"[{"jsonrpc":"2.0","id":2,"method":"eth_call","params":[{"from":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","to":"0x036cbd53842c5426634e7929541ec2318f3dcf7e","value":"0x5","data":"0x01"},"latest"]},{"jsonrpc":"2.0","id":3,"method":"eth_getLogs","params":[{"fromBlock":"latest","toBlock":"latest","address":"0x036cbd53842c5426634e7929541ec2318f3dcf7e","topics":["0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"]}]}]"#,
+        ])
     }
 
     @Test func addressAndBlockTagParams() {
@@ -28,7 +47,7 @@ import X402Testing
     @Test func callObjectQuantitiesAreMinimalHex() {
         let call = CallRequest(from: alice, to: token, data: [0xa9, 0x05, 0x9c, 0xbb], value: 0, gas: 500_000,
                                maxFeePerGas: UInt256(1_000_000_000))
-        #expect(body(.call(call, block: .number(16))) == #"{"id":7,"jsonrpc":"2.0","method":"eth_call","params":[{"data":"0xa9059cbb","from":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","gas":"0x7a120","maxFeePerGas":"0x3b9aca00","to":"0x036cbd53842c5426634e7929541ec2318f3dcf7e","value":"0x0"},"0x10"]}"#)
+        #expect(body(.call(call, block: .number(16))) == #"{"jsonrpc":"2.0","id":7,"method":"eth_call","params":[{"from":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","to":"0x036cbd53842c5426634e7929541ec2318f3dcf7e","gas":"0x7a120","maxFeePerGas":"0x3b9aca00","value":"0x0","data":"0xa9059cbb"},"0x10"]}"#)
     }
 
     @Test func estimateGasOmitsBlockUnlessAsked() {
@@ -41,26 +60,30 @@ import X402Testing
         let other = Bytes32(0, 0, 0, 1)
         let filter = LogFilter(fromBlock: .number(1), toBlock: .latest, addresses: [token, alice],
                                topics: [[topic0], nil, [alice.word, other]])
-        let expected = #"[{"address":["0x036cbd53842c5426634e7929541ec2318f3dcf7e","0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"],"fromBlock":"0x1","toBlock":"latest","topics":["0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef",null,["0x000000000000000000000000f39fd6e51aad88f6f4ce6ab8827279cfffb92266","0x0000000000000000000000000000000000000000000000000000000000000001"]]}]"#
-        #expect(RPCJSONValue.array(RPCCall.getLogs(filter).params).jsonText == expected)
+        let expected = #"[{"fromBlock":"0x1","toBlock":"latest","address":["0x036cbd53842c5426634e7929541ec2318f3dcf7e","0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"],"topics":["0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef",null,["0x000000000000000000000000f39fd6e51aad88f6f4ce6ab8827279cfffb92266","0x0000000000000000000000000000000000000000000000000000000000000001"]]}]"#
+        #expect(JSONValue.array(RPCCall.getLogs(filter).params).jsonText == expected)
     }
 
     @Test func logFilterSingleAddressAndBlockHash() {
         let filter = LogFilter(blockHash: topic0, addresses: [token])
-        #expect(filter.jsonValue.jsonText == #"{"address":"0x036cbd53842c5426634e7929541ec2318f3dcf7e","blockHash":"0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"}"#)
+        #expect(filter.jsonValue.jsonText == #"{"blockHash":"0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef","address":"0x036cbd53842c5426634e7929541ec2318f3dcf7e"}"#)
     }
 
     @Test func feeHistoryAndRawTransactionParams() {
-        #expect(RPCJSONValue.array(RPCCall.feeHistory(blockCount: 4, rewardPercentiles: [25, 50.5]).params).jsonText
+        #expect(JSONValue.array(RPCCall.feeHistory(blockCount: 4, rewardPercentiles: [25, 50.5]).params).jsonText
                 == #"["0x4","latest",[25.0,50.5]]"#)
+        // JSON has no NaN or infinity.
+        #expect(RPCCall.feeHistory(blockCount: 1, rewardPercentiles: [.nan, .infinity, 1e-7]).params[2] == [nil, nil, .number(try! JSONNumber("1e-07"))])
         #expect(RPCCall.sendRawTransaction([0x02, 0xf8]).params == [.string("0x02f8")])
         #expect(RPCCall.getStorageAt(token, slot: 5).params[1] == .string("0x5"))
     }
 
-    @Test func stringEscaping() {
-        let text = RPCJSONValue.string("a\"b\\c\n\u{01}é").jsonText
-        #expect(text == #""a\"b\\c\n\u0001é""#)
-        #expect(RPCJSONValue.parse(Array(text.utf8)) == .string("a\"b\\c\n\u{01}é"))
+    @Test func stringEscaping() async throws {
+        // Params reach the node escaped and come back intact.
+        let transport = CannedTransport.echoing { _, params in params.first ?? .null }
+        let text = "a\"b\\c\n\u{01}é😀"
+        #expect(try await RPCClient(transport: transport).request("echo", [.string(text)]) == .string(text))
+        #expect(transport.bodies[0].contains(#"["a\"b\\c\n\u0001é😀"]"#))
     }
 
     @Test func idsIncreasePerRequest() async throws {

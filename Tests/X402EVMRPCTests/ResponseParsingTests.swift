@@ -4,7 +4,7 @@ import X402EVM
 
 /// A client whose node answers every request with `result` (echoing the id).
 private func client(result: String) -> RPCClient {
-    let value = RPCJSONValue.parse(Array(result.utf8))!
+    let value = try! JSONParser.parse(result)
     return RPCClient(transport: CannedTransport { request in reply(to: request, ["result": value]) })
 }
 

@@ -3,8 +3,8 @@ import X402EVM
 import X402EVMRPC
 import X402Testing
 
-let multicall3 = try! Address(hex: "0xcA11bde05977b3631167028862bE2a173976CA11")
-let testUSDC = try! Address(hex: "0x036CbD53842c5426634e7929541eC2318f3dCF7e")
+let multicall3 = Devnet.multicall3
+let testUSDC = Devnet.testUSDC
 let transferTopic = try! Bytes32(hex: "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
 
 /// Runtime code that always reverts with the 4-byte custom error `InvalidSignature()` (0x8baa579f):
@@ -174,5 +174,24 @@ struct DevnetIntegrationTests {
         #expect(try await rpc.devnetRevert(to: snapshot))
         #expect(try await rpc.getBalance(account) == 1)
         #expect(try await rpc.blockNumber() == head)
+    }
+}
+
+/// A devnet of its own (not the shared one): launch options reach it, and stopping it ends the process.
+@Suite(.enabled(if: Devnet.canLaunch, "needs Linux and Devnet/devnet"))
+struct DevnetLaunchTests {
+    @Test func launchWithOptionsAndStop() async throws {
+        let devnet = try await Devnet.launch(arguments: ["--chain-id", "31337", "--no-contracts"])
+        let rpc = devnet.client()
+        #expect(try await rpc.chainId() == 31337)
+        #expect(try await rpc.getCode(Devnet.multicall3).isEmpty)
+        #expect(try await rpc.getBalance(Devnet.accounts[3].address) > 0)
+        await devnet.stop()
+        do {
+            _ = try await RPCClient(transport: HTTPTransport(url: devnet.url, timeout: .milliseconds(500))).chainId()
+            Issue.record("the stopped devnet still answers")
+        } catch {
+            #expect(error.jsonRPCError == nil)
+        }
     }
 }

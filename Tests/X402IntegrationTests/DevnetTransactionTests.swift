@@ -8,7 +8,7 @@ import X402Testing
 extension DevnetIntegrationTests {
     @Test func eip1559TransferAndReceipt() async throws {
         let rpc = try await TestDevnet.client()
-        let key = try PrivateKey(hex: DevAccounts.keys[1])
+        let key = DevAccounts.keys[1]
         #expect(key.address == DevAccounts.addresses[1])
         let recipient = scratchAddress(100)
         let value = UInt256(1_234_567_890_123)
@@ -40,7 +40,7 @@ extension DevnetIntegrationTests {
 
     @Test func revertingLegacyTransactionHasFailedReceipt() async throws {
         let rpc = try await TestDevnet.client()
-        let key = try PrivateKey(hex: DevAccounts.keys[2])
+        let key = DevAccounts.keys[2]
         let target = scratchAddress(101)
         try await rpc.devnetSetCode(target, revertingCode)
         // As the official Python facilitator does: legacy type 0, eth_gasPrice, fixed gas, no estimate.
@@ -57,7 +57,7 @@ extension DevnetIntegrationTests {
 
     @Test func rejectedTransactionIsServerError() async throws {
         let rpc = try await TestDevnet.client()
-        let key = try PrivateKey(hex: DevAccounts.keys[2])
+        let key = DevAccounts.keys[2]
         let nonce = try await rpc.getTransactionCount(key.address)
         // A nonce far in the past: the node refuses it with an error object; nothing is mined.
         let stale = LegacyTransaction(chainId: 84532, nonce: nonce + 1_000_000, gasPrice: try await rpc.gasPrice(), gasLimit: 21_000,
