@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "X402EVMRPC", targets: ["X402EVMRPC"]),
         .library(name: "X402Core", targets: ["X402Core"]),
         .library(name: "X402BatchSettlement", targets: ["X402BatchSettlement"]),
+        .library(name: "X402AsyncHTTPClient", targets: ["X402AsyncHTTPClient"]),
         .executable(name: "x402", targets: ["X402CLI"]),
     ],
     dependencies: [
@@ -23,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -47,7 +50,22 @@ let package = Package(
         ),
         .target(
             name: "X402Core",
-            dependencies: ["X402EVM"],
+            dependencies: [
+                "X402EVM",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        // Adapter: the facilitator HTTP client over AsyncHTTPClient (keeps X402Core free of any HTTP client).
+        .target(
+            name: "X402AsyncHTTPClient",
+            dependencies: [
+                "X402Core",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -75,7 +93,19 @@ let package = Package(
         ),
         .testTarget(
             name: "X402CoreTests",
-            dependencies: ["X402Core", "X402EVM", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "X402Core", "X402EVM",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "X402AsyncHTTPClientTests",
+            dependencies: [
+                "X402AsyncHTTPClient", "X402Core",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
