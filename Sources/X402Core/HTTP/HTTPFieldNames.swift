@@ -10,3 +10,8 @@ extension HTTPField.Name {
     /// `Settlement-Overrides` (set by handlers, stripped by the middleware).
     public static let settlementOverrides = HTTPField.Name(X402Header.settlementOverrides)!
 }
+
+extension HTTPResponse.Status {
+    /// 402 Payment Required.
+    static let x402PaymentRequired = HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
+}
