@@ -105,6 +105,7 @@ let package = Package(
             name: "X402AsyncHTTPClientTests",
             dependencies: [
                 "X402AsyncHTTPClient", "X402Core",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
