@@ -63,6 +63,7 @@ public struct HTTPFacilitatorError: Error, Sendable, CustomStringConvertible {
         self.underlying = underlying
     }
 
+    /// `facilitator /endpoint: kind: message (underlying)`.
     public var description: String {
         var text = "facilitator /\(endpoint.rawValue): \(kind)"
         if !message.isEmpty { text += ": \(message)" }
@@ -86,7 +87,9 @@ public struct HTTPFacilitatorClient: FacilitatorClient {
         public var timeout: Duration
         /// Larger response bodies are rejected.
         public var maxResponseBytes: Int
-        /// Extra attempts after a connect failure (idempotent endpoints only).
+        /// Extra attempts after a connect failure (idempotent endpoints only). Note that an `HTTPClient`
+        /// with `retryConnectionEstablishment` on (the default, `.shared`) keeps reconnecting by itself until
+        /// the request deadline, so these attempts matter most with that option off.
         public var connectRetries: Int
         /// Pause before each retry.
         public var retryDelay: Duration
@@ -120,16 +123,19 @@ public struct HTTPFacilitatorClient: FacilitatorClient {
         self.logger = logger
     }
 
+    /// `POST {base}/verify`; connect failures are retried.
     public func verify(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> VerifyResponse {
         try await call(.verify, body: try encode(.verify, FacilitatorRequest(paymentPayload: payload, paymentRequirements: requirements)),
                        as: VerifyResponse.self)
     }
 
+    /// `POST {base}/settle`; never retried.
     public func settle(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> SettleResponse {
         try await call(.settle, body: try encode(.settle, FacilitatorRequest(paymentPayload: payload, paymentRequirements: requirements)),
                        as: SettleResponse.self)
     }
 
+    /// `GET {base}/supported`; connect failures are retried.
     public func supported() async throws -> SupportedResponse {
         try await call(.supported, body: nil, as: SupportedResponse.self)
     }

@@ -194,6 +194,7 @@ import X402Core
             return
         }
         #expect(result.errorReason == .invalidPaymentRequirements)
+        #expect(d.log.all.last == "scheme.canceled:settlementNotStarted")
     }
 
     @Test func refundStyleShortCircuitSkipsTheHandler() async throws {

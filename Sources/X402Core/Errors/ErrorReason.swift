@@ -13,15 +13,18 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, Codable, Expres
     /// Wraps a code string literal.
     public init(stringLiteral value: String) { self.rawValue = value }
 
+    /// Decodes the plain code string.
     public init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(String.self)
     }
 
+    /// Encodes the plain code string.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(rawValue)
     }
 
+    /// The code.
     public var description: String { rawValue }
 }
 
@@ -106,6 +109,7 @@ public struct X402Error: Error, Sendable, CustomStringConvertible {
         return X402Error(reason, message.isEmpty ? String(describing: error) : message, underlying: error)
     }
 
+    /// `reason: message (caused by: underlying)`.
     public var description: String {
         var text = message.isEmpty ? reason.rawValue : "\(reason.rawValue): \(message)"
         if let underlying { text += " (caused by: \(underlying))" }

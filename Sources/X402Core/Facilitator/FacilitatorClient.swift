@@ -20,13 +20,16 @@ public struct LocalFacilitatorClient: FacilitatorClient {
     /// Wraps `facilitator`.
     public init(_ facilitator: X402Facilitator) { self.facilitator = facilitator }
 
+    /// Calls ``X402Facilitator/verify(_:requirements:)``.
     public func verify(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> VerifyResponse {
         await facilitator.verify(payload, requirements: requirements)
     }
 
+    /// Calls ``X402Facilitator/settle(_:requirements:)``.
     public func settle(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> SettleResponse {
         await facilitator.settle(payload, requirements: requirements)
     }
 
+    /// Calls ``X402Facilitator/supported()``.
     public func supported() async throws -> SupportedResponse { facilitator.supported() }
 }

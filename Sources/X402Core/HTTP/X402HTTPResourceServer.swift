@@ -181,7 +181,7 @@ public final class X402HTTPResourceServer: Sendable {
             do {
                 effective.amount = try SettlementOverrideResolver.resolve(override, price: effective.amount, decimals: decimals)
             } catch {
-                await server.cancelPayment(payment.context, reason: .handlerFailed(status: responseStatus.code))
+                await server.cancelPayment(payment.context, reason: .settlementNotStarted)
                 return Self.settlementFailure(.failure(error.reason, message: error.message, network: effective.network))
             }
         }

@@ -23,6 +23,7 @@ public struct NetworkPattern: RawRepresentable, Hashable, Sendable, ExpressibleB
             && network.rawValue.utf8.count > rawValue.utf8.count - 1
     }
 
+    /// The pattern text.
     public var description: String { rawValue }
 }
 

@@ -124,6 +124,8 @@ public enum PaymentCancellation: Sendable, Equatable {
     case handlerThrew
     /// An after-verify hook aborted.
     case afterVerifyAborted
+    /// Settlement could not start (an unresolvable `Settlement-Overrides` amount).
+    case settlementNotStarted
 }
 
 /// The seller side of a payment scheme (Python `SchemeNetworkServer` plus its lifecycle hooks).
