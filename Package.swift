@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "X402Core", targets: ["X402Core"]),
         .library(name: "X402EVMMechanisms", targets: ["X402EVMMechanisms"]),
         .library(name: "X402BatchSettlement", targets: ["X402BatchSettlement"]),
+        .library(name: "X402AsyncHTTPClient", targets: ["X402AsyncHTTPClient"]),
         .library(name: "X402Testing", targets: ["X402Testing"]),
         .executable(name: "x402", targets: ["X402CLI"]),
     ],
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
     ],
     targets: [
         // MARK: Pure-Swift foundations
@@ -70,12 +72,28 @@ let package = Package(
         // MARK: x402 core and schemes
         .target(
             name: "X402Core",
-            dependencies: ["X402JSON", "X402Primitives"],
+            dependencies: [
+                "X402JSON", "X402Primitives",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "X402EVMMechanisms",
             dependencies: ["X402Core", "X402EVM"],
+            swiftSettings: strict
+        ),
+        // Adapter: the facilitator HTTP client over AsyncHTTPClient (keeps X402Core free of any HTTP client).
+        .target(
+            name: "X402AsyncHTTPClient",
+            dependencies: [
+                "X402Core",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -115,7 +133,20 @@ let package = Package(
         ),
         .testTarget(
             name: "X402CoreTests",
-            dependencies: ["X402Core", "X402EVMMechanisms", "X402EVM", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "X402Core", "X402EVMMechanisms", "X402EVM",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "X402AsyncHTTPClientTests",
+            dependencies: [
+                "X402AsyncHTTPClient", "X402Core",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -132,7 +132,7 @@ public struct HeaderInspection: Sendable {
     mutating func inspectResponse() {
         guard let response = decode(SettleResponse.self) else { return }
         checkNetwork(response.network, at: "network")
-        if !response.success && (response.errorReason ?? "").isEmpty {
+        if !response.success && (response.errorReason?.rawValue ?? "").isEmpty {
             problem("invalid_payment_response", "success is false but errorReason is missing")
         }
         if !response.transaction.isEmpty && (try? Bytes32(hex: response.transaction)) == nil {

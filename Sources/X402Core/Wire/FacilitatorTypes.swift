@@ -1,14 +1,15 @@
 /// Facilitator `/verify` result (protocol.md A.6).
 public struct VerifyResponse: Codable, Equatable, Sendable {
     public var isValid: Bool
-    public var invalidReason: String?
+    /// Error code when invalid (a plain string on the wire).
+    public var invalidReason: ErrorReason?
     public var invalidMessage: String?
     public var payer: String?
     public var extensions: JSONObject?
     /// Scheme data; batch-settlement puts the channel snapshot here.
     public var extra: JSONObject?
 
-    public init(isValid: Bool, invalidReason: String? = nil, invalidMessage: String? = nil, payer: String? = nil,
+    public init(isValid: Bool, invalidReason: ErrorReason? = nil, invalidMessage: String? = nil, payer: String? = nil,
                 extensions: JSONObject? = nil, extra: JSONObject? = nil) {
         self.isValid = isValid
         self.invalidReason = invalidReason
@@ -22,7 +23,8 @@ public struct VerifyResponse: Codable, Equatable, Sendable {
 /// Facilitator `/settle` result, also the `PAYMENT-RESPONSE` header content (protocol.md A.6, B.13).
 public struct SettleResponse: Codable, Equatable, Sendable {
     public var success: Bool
-    public var errorReason: String?
+    /// Error code when unsuccessful (a plain string on the wire).
+    public var errorReason: ErrorReason?
     public var errorMessage: String?
     public var payer: String?
     /// Transaction hash, or `""` (voucher-only charges, failures).
@@ -33,7 +35,7 @@ public struct SettleResponse: Codable, Equatable, Sendable {
     public var extensions: JSONObject?
     public var extra: JSONObject?
 
-    public init(success: Bool, errorReason: String? = nil, errorMessage: String? = nil, payer: String? = nil,
+    public init(success: Bool, errorReason: ErrorReason? = nil, errorMessage: String? = nil, payer: String? = nil,
                 transaction: String = "", network: Network, amount: String? = nil,
                 extensions: JSONObject? = nil, extra: JSONObject? = nil) {
         self.success = success
@@ -114,5 +116,21 @@ public struct FacilitatorRequest: Codable, Equatable, Sendable {
         self.x402Version = paymentPayload.x402Version
         self.paymentPayload = paymentPayload
         self.paymentRequirements = paymentRequirements
+    }
+}
+
+extension VerifyResponse {
+    /// An invalid result with `reason` and an optional human-readable `message`.
+    public static func invalid(_ reason: ErrorReason, message: String? = nil, payer: String? = nil) -> VerifyResponse {
+        VerifyResponse(isValid: false, invalidReason: reason, invalidMessage: message, payer: payer)
+    }
+}
+
+extension SettleResponse {
+    /// A failed settlement on `network` with `reason`, an optional message and an empty transaction.
+    public static func failure(_ reason: ErrorReason, message: String? = nil, network: Network,
+                               transaction: String = "", payer: String? = nil) -> SettleResponse {
+        SettleResponse(success: false, errorReason: reason, errorMessage: message, payer: payer,
+                       transaction: transaction, network: network)
     }
 }

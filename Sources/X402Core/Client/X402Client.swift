@@ -1,0 +1,160 @@
+import HTTPTypes
+import Synchronization
+
+/// The buyer's rules for choosing among a 402's `accepts`.
+public struct PaymentSelectionPolicy: Sendable {
+    /// Schemes in order of preference; requirements of other schemes rank after these (empty: offer order).
+    public var preferredSchemes: [String]
+    /// Largest `amount` (atomic units, decimal text) accepted for one payment; `nil` means no cap.
+    public var maxAmountPerPayment: String?
+    /// Networks the client may pay on; `nil` allows every network a scheme is registered for.
+    public var allowedNetworks: Set<Network>?
+
+    /// Creates a policy.
+    public init(preferredSchemes: [String] = [], maxAmountPerPayment: String? = nil, allowedNetworks: Set<Network>? = nil) {
+        self.preferredSchemes = preferredSchemes
+        self.maxAmountPerPayment = maxAmountPerPayment
+        self.allowedNetworks = allowedNetworks
+    }
+}
+
+/// The buyer role (Python `x402Client`): picks a requirement of a 402 and builds the `PaymentPayload`.
+///
+/// Schemes register per network or CAIP family (`"eip155:*"`); for a requirement's network an exact
+/// registration wins over a wildcard.
+public final class X402Client: Sendable {
+    private let state: Mutex<(schemes: SchemeRegistry<any SchemeNetworkClient>, policy: PaymentSelectionPolicy)>
+
+    /// A client with `policy` and no schemes.
+    public init(policy: PaymentSelectionPolicy = PaymentSelectionPolicy()) {
+        state = Mutex((SchemeRegistry(), policy))
+    }
+
+    /// Registers `scheme` for `network` (an id or a `namespace:*` family).
+    @discardableResult
+    public func register(_ scheme: any SchemeNetworkClient, for network: NetworkPattern) -> Self {
+        state.withLock { $0.schemes.register(network, scheme: scheme.scheme, scheme) }
+        return self
+    }
+
+    /// The selection policy.
+    public var policy: PaymentSelectionPolicy {
+        get { state.withLock { $0.policy } }
+        set { state.withLock { $0.policy = newValue } }
+    }
+
+    /// The registered scheme for a requirement's scheme and network.
+    public func scheme(for requirements: PaymentRequirements) -> (any SchemeNetworkClient)? {
+        state.withLock { $0.schemes.lookup(scheme: requirements.scheme, network: requirements.network) }
+    }
+
+    /// Chooses the requirement to pay: registered scheme, allowed network, amount within the cap,
+    /// then the policy's scheme preference, then the server's order.
+    public func selectRequirements(_ paymentRequired: PaymentRequired) throws(X402Error) -> PaymentRequirements {
+        let (schemes, policy) = state.withLock { ($0.schemes, $0.policy) }
+        let registered = paymentRequired.accepts.filter { schemes.lookup(scheme: $0.scheme, network: $0.network) != nil }
+        guard !registered.isEmpty else {
+            throw X402Error(.noMatchingRequirements, "no offered requirement uses a registered scheme and network")
+        }
+        let allowed = registered.filter { policy.allowedNetworks?.contains($0.network) ?? true }
+        guard !allowed.isEmpty else {
+            throw X402Error(.noMatchingRequirements, "no offered requirement is on an allowed network")
+        }
+        var affordable = allowed
+        if let cap = policy.maxAmountPerPayment {
+            guard DecimalString.isCanonicalInteger(cap) else {
+                throw X402Error(.invalidPaymentRequirements, "maxAmountPerPayment '\(cap)' is not an atomic amount")
+            }
+            affordable = allowed.filter { DecimalString.lessThanOrEqual($0.amount, cap) }
+            guard !affordable.isEmpty else {
+                throw X402Error(.amountExceedsPolicy, "every offered amount is above the maximum of \(cap) per payment")
+            }
+        }
+        func rank(_ r: PaymentRequirements) -> Int {
+            policy.preferredSchemes.firstIndex(of: r.scheme) ?? policy.preferredSchemes.count
+        }
+        // Stable: equal ranks keep the server's order.
+        return affordable.enumerated().min { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }!.element
+    }
+
+    /// Selects a requirement and builds the payload: `accepted` is the requirement verbatim, `resource`
+    /// and `extensions` come from `paymentRequired` (scheme extensions merged over them).
+    public func createPaymentPayload(for paymentRequired: PaymentRequired) async throws(X402Error) -> PaymentPayload {
+        let selected = try selectRequirements(paymentRequired)
+        return try await createPaymentPayload(for: paymentRequired, requirements: selected)
+    }
+
+    /// Builds the payload for an already chosen `requirements` of `paymentRequired`.
+    public func createPaymentPayload(for paymentRequired: PaymentRequired,
+                                     requirements: PaymentRequirements) async throws(X402Error) -> PaymentPayload {
+        guard let scheme = scheme(for: requirements) else {
+            throw X402Error(.unsupportedScheme, "no client scheme '\(requirements.scheme)' registered for \(requirements.network)")
+        }
+        let context = PaymentPayloadContext(paymentRequired: paymentRequired, extensions: paymentRequired.extensions,
+                                            maxAmountPerPayment: policy.maxAmountPerPayment)
+        let part: SchemePayload
+        do {
+            part = try await scheme.createPaymentPayload(for: requirements, context: context)
+        } catch {
+            throw X402Error.wrapping(error, as: .invalidPayload, "scheme '\(requirements.scheme)' could not build a payload: \(error)")
+        }
+        let extensions = Self.merge(paymentRequired.extensions, part.extensions)
+        return PaymentPayload(payload: part.payload, accepted: requirements, resource: paymentRequired.resource,
+                              extensions: extensions?.isEmpty == false ? extensions : nil)
+    }
+
+    /// Builds the payload and its `PAYMENT-SIGNATURE` header value.
+    public func createPaymentHeader(for paymentRequired: PaymentRequired) async throws(X402Error) -> (payload: PaymentPayload, header: String) {
+        let payload = try await createPaymentPayload(for: paymentRequired)
+        do {
+            return (payload, try HeaderCodec.encodePaymentSignature(payload))
+        } catch {
+            throw X402Error(.invalidEncoding, "cannot encode PAYMENT-SIGNATURE", underlying: error)
+        }
+    }
+
+    /// Decodes the `PAYMENT-REQUIRED` header of a 402 response.
+    public static func paymentRequired(from headerFields: HTTPFields) throws(X402Error) -> PaymentRequired {
+        guard let value = headerFields[HTTPField.Name.paymentRequired] else {
+            throw X402Error(.invalidEncoding, "402 response without a PAYMENT-REQUIRED header")
+        }
+        do {
+            return try HeaderCodec.decodePaymentRequired(value)
+        } catch {
+            throw X402Error(.invalidEncoding, "undecodable PAYMENT-REQUIRED header", underlying: error)
+        }
+    }
+
+    /// Lets the paying scheme look at the server's answer to a paid request (protocol.md A.10 step 3):
+    /// `PAYMENT-RESPONSE` when present, otherwise a 402's `PAYMENT-REQUIRED` (corrective 402).
+    /// Undecodable headers are passed as absent.
+    public func handlePaymentResponse(for payload: PaymentPayload, status: HTTPResponse.Status,
+                                      headerFields: HTTPFields) async throws(X402Error) -> PaymentResponseDecision {
+        let settle = headerFields[HTTPField.Name.paymentResponse].flatMap { try? HeaderCodec.decodePaymentResponse($0) }
+        var required: PaymentRequired?
+        if settle == nil, status.code == 402 {
+            required = headerFields[HTTPField.Name.paymentRequired].flatMap { try? HeaderCodec.decodePaymentRequired($0) }
+        }
+        guard let scheme = scheme(for: payload.accepted) else { return .done }
+        do {
+            return try await scheme.onPaymentResponse(PaymentResponseContext(
+                paymentPayload: payload, requirements: payload.accepted, settleResponse: settle, paymentRequired: required))
+        } catch {
+            throw X402Error.wrapping(error, as: .invalidPayment, "scheme '\(payload.accepted.scheme)' rejected the payment response: \(error)")
+        }
+    }
+
+    /// Recursive merge: `overlay` keys are added or, for objects on both sides, merged.
+    static func merge(_ base: JSONObject?, _ overlay: JSONObject?) -> JSONObject? {
+        guard let overlay else { return base }
+        guard var result = base else { return overlay }
+        for (key, value) in overlay {
+            if case .object(let inner)? = result[key], case .object(let add) = value {
+                result[key] = .object(merge(inner, add) ?? inner)
+            } else {
+                result[key] = value
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,271 @@
+import HTTPTypes
+
+/// A complete HTTP response produced by the x402 layer (402s, direct answers).
+public struct X402HTTPResponse: Sendable, Hashable {
+    /// Status.
+    public var status: HTTPResponse.Status
+    /// Header fields.
+    public var headerFields: HTTPFields
+    /// Body bytes.
+    public var body: [UInt8]
+
+    /// Creates a response.
+    public init(status: HTTPResponse.Status, headerFields: HTTPFields = HTTPFields(), body: [UInt8] = []) {
+        self.status = status
+        self.headerFields = headerFields
+        self.body = body
+    }
+
+    /// The response head.
+    public var head: HTTPResponse { HTTPResponse(status: status, headerFields: headerFields) }
+}
+
+/// A payment verified for a request; the handler may run, then ``X402HTTPResourceServer/settle(_:responseStatus:responseHeaders:)``.
+public struct VerifiedPayment: Sendable {
+    /// The client's payload.
+    public let paymentPayload: PaymentPayload
+    /// The server requirement it matched.
+    public let requirements: PaymentRequirements
+    /// The verification result (payer, extra).
+    public let verifyResponse: VerifyResponse
+    /// Identity and scratch space of the request, shared with the scheme hooks.
+    public let attempt: PaymentAttempt
+
+    /// The hook context of this payment.
+    public var context: PaymentContext { PaymentContext(paymentPayload: paymentPayload, requirements: requirements, attempt: attempt) }
+}
+
+/// What to do with a request (protocol.md A.2).
+public enum PaymentDecision: Sendable {
+    /// The route is not protected: run the handler as usual.
+    case passThrough
+    /// Answer this 402 (`PAYMENT-REQUIRED`) and do not run the handler.
+    case paymentRequired(X402HTTPResponse)
+    /// Answer this response without running the handler (a scheme answered directly, e.g. a refund,
+    /// or the route could not be priced).
+    case respond(X402HTTPResponse)
+    /// Run the handler, then settle with ``X402HTTPResourceServer/settle(_:responseStatus:responseHeaders:)``.
+    case proceed(VerifiedPayment)
+}
+
+/// Result of settling after the handler.
+public enum SettlementOutcome: Sendable {
+    /// Settled: set these fields (`PAYMENT-RESPONSE`, `Cache-Control` with `private`) on the handler's
+    /// response, replacing existing values.
+    case settled(SettleResponse, headerFields: HTTPFields)
+    /// Settlement failed: send this 402 (with `PAYMENT-RESPONSE` `success:false`) instead of the handler's response.
+    case failed(SettleResponse, response: X402HTTPResponse)
+    /// The handler failed (status ≥ 400): nothing was charged, send its response unchanged.
+    case notSettled
+}
+
+/// The HTTP side of the resource server, framework-agnostic (Python `x402HTTPResourceServer`): a route
+/// table, request → ``PaymentDecision``, and settlement after the handler. Built on swift-http-types so
+/// framework adapters (Hummingbird) convert nothing.
+public final class X402HTTPResourceServer: Sendable {
+    /// The payment logic.
+    public let server: X402ResourceServer
+    /// The protected routes.
+    public let routes: RouteTable
+
+    /// Creates the HTTP layer over `server`.
+    public init(server: X402ResourceServer, routes: RouteTable) {
+        self.server = server
+        self.routes = routes
+    }
+
+    /// Initializes the resource server (facilitator `/supported`), then checks every route option has a
+    /// registered scheme and a facilitator.
+    public func initialize() async throws(X402Error) {
+        try await server.initialize()
+        var problems: [String] = []
+        var reason = ErrorReason.missingFacilitator
+        for route in routes.routes {
+            for option in route.config.accepts {
+                if server.scheme(option.scheme, network: option.network) == nil {
+                    problems.append("route '\(route.pattern)': no scheme '\(option.scheme)' registered for \(option.network)")
+                    reason = .missingScheme
+                } else if server.supportedKind(scheme: option.scheme, network: option.network) == nil {
+                    problems.append("route '\(route.pattern)': facilitator does not support '\(option.scheme)' on \(option.network)")
+                }
+            }
+        }
+        guard problems.isEmpty else { throw X402Error(reason, problems.joined(separator: "; ")) }
+    }
+
+    /// Decides what to do with `request` (protocol.md A.2): pass through, answer a 402, answer directly,
+    /// or let the handler run with a verified payment.
+    ///
+    /// - Parameter resourceURL: `ResourceInfo.url` when the route sets none; default: built from the
+    ///   request's scheme, authority and path.
+    public func processRequest(_ request: HTTPRequest, resourceURL: String? = nil) async -> PaymentDecision {
+        let target = request.path ?? "/"
+        guard let route = routes.match(method: request.method, path: target) else { return .passThrough }
+        let config = route.config
+
+        // Malformed, oversized (HeaderCodec's 64 KiB cap) or v1 payloads count as no payment (A.2).
+        let payload = request.headerFields[values: .paymentSignature].first
+            .flatMap { try? HeaderCodec.decodePaymentSignature($0) }
+        let resource = ResourceInfo(url: config.resource ?? resourceURL ?? Self.url(of: request),
+                                    description: config.description ?? "", mimeType: config.mimeType ?? "")
+
+        let requirements: [PaymentRequirements]
+        do {
+            requirements = try await server.buildPaymentRequirements(config.accepts)
+        } catch {
+            return .respond(Self.json(.internalServerError, ["error": "Failed to process request"]))
+        }
+
+        guard let payload else {
+            let required = await server.createPaymentRequired(requirements, resource: resource, error: "Payment required",
+                                                              extensions: config.extensions)
+            return .paymentRequired(Self.paymentRequired(required, body: config.unpaidResponseBody))
+        }
+        guard let matched = server.findMatchingRequirements(requirements, for: payload) else {
+            let required = await server.createPaymentRequired(requirements, resource: resource,
+                                                              error: "No matching payment requirements",
+                                                              extensions: config.extensions)
+            return .paymentRequired(Self.paymentRequired(required, body: nil))
+        }
+
+        let attempt = PaymentAttempt()
+        let context = PaymentContext(paymentPayload: payload, requirements: matched, attempt: attempt)
+        let verification: VerificationResult
+        do {
+            verification = try await server.verifyPayment(context)
+        } catch {
+            let required = await server.createPaymentRequired(requirements, resource: resource, error: error.reason.rawValue,
+                                                              extensions: config.extensions, paymentPayload: payload, attempt: attempt)
+            return .paymentRequired(Self.paymentRequired(required, body: nil))
+        }
+        guard verification.isValid else {
+            let reason = verification.response.invalidReason ?? .invalidPayment
+            let required = await server.createPaymentRequired(requirements, resource: resource, error: reason.rawValue,
+                                                              extensions: config.extensions, paymentPayload: payload, attempt: attempt)
+            return .paymentRequired(Self.paymentRequired(required, body: nil))
+        }
+        let verified = VerifiedPayment(paymentPayload: payload, requirements: matched,
+                                       verifyResponse: verification.response, attempt: attempt)
+        guard let direct = verification.directResponse else { return .proceed(verified) }
+
+        // A scheme answered without the handler (B.11 step 2, refunds): settle now.
+        switch await settle(verified, effectiveRequirements: matched) {
+        case .failed(_, let response): return .respond(response)
+        case .notSettled: return .respond(Self.json(.internalServerError, ["error": "Failed to process request"]))
+        case .settled(_, let fields):
+            var headers = HTTPFields()
+            headers[.contentType] = direct.contentType
+            for field in fields { headers[field.name] = field.value }
+            headers[.cacheControl] = Self.withPrivate(nil)
+            return .respond(X402HTTPResponse(status: .ok, headerFields: headers, body: direct.body))
+        }
+    }
+
+    /// Settles a verified payment after the handler answered `responseStatus` with `responseHeaders`.
+    ///
+    /// Always strips `Settlement-Overrides` from `responseHeaders`. A status ≥ 400 settles nothing (the
+    /// scheme's cancellation hook runs); otherwise the overrides are applied to the amount (B.14) and
+    /// the payment is settled.
+    public func settle(_ payment: VerifiedPayment, responseStatus: HTTPResponse.Status,
+                       responseHeaders: inout HTTPFields) async -> SettlementOutcome {
+        let override = responseHeaders[values: .settlementOverrides].first.flatMap(SettlementOverrideResolver.amount(fromHeader:))
+        responseHeaders[.settlementOverrides] = nil
+        guard responseStatus.code < 400 else {
+            await server.cancelPayment(payment.context, reason: .handlerFailed(status: responseStatus.code))
+            return .notSettled
+        }
+        var effective = payment.requirements
+        if let override {
+            let decimals = server.scheme(effective.scheme, network: effective.network)?
+                .assetDecimals(asset: effective.asset, network: effective.network)
+            do {
+                effective.amount = try SettlementOverrideResolver.resolve(override, price: effective.amount, decimals: decimals)
+            } catch {
+                await server.cancelPayment(payment.context, reason: .settlementNotStarted)
+                return Self.settlementFailure(.failure(error.reason, message: error.message, network: effective.network))
+            }
+        }
+        var outcome = await settle(payment, effectiveRequirements: effective)
+        if case .settled(let response, var fields) = outcome {
+            fields[.cacheControl] = Self.withPrivate(responseHeaders[.cacheControl])
+            outcome = .settled(response, headerFields: fields)
+        }
+        return outcome
+    }
+
+    /// Tells the scheme that the handler threw, so a verified payment is released without settlement.
+    public func handlerThrew(_ payment: VerifiedPayment) async {
+        await server.cancelPayment(payment.context, reason: .handlerThrew)
+    }
+
+    private func settle(_ payment: VerifiedPayment, effectiveRequirements: PaymentRequirements) async -> SettlementOutcome {
+        let context = PaymentContext(paymentPayload: payment.paymentPayload, requirements: effectiveRequirements,
+                                     attempt: payment.attempt)
+        let result: SettleResponse
+        do {
+            result = try await server.settlePayment(context)
+        } catch {
+            return Self.settlementFailure(.failure(error.reason, message: error.message.isEmpty ? nil : error.message,
+                                                   network: effectiveRequirements.network))
+        }
+        guard result.success else { return Self.settlementFailure(result) }
+        guard let header = try? HeaderCodec.encodePaymentResponse(result) else {
+            return Self.settlementFailure(.failure(.invalidEncoding, message: "cannot encode PAYMENT-RESPONSE",
+                                                   network: effectiveRequirements.network))
+        }
+        var fields = HTTPFields()
+        fields[.paymentResponse] = header
+        return .settled(result, headerFields: fields)
+    }
+
+    // MARK: Response shapes (protocol.md A.2)
+
+    /// 402 with `PAYMENT-REQUIRED`, `Content-Type: application/json`, `Cache-Control: no-store`, body `{}`.
+    static func paymentRequired(_ required: PaymentRequired, body: DirectResponse?) -> X402HTTPResponse {
+        guard let header = try? HeaderCodec.encodePaymentRequired(required) else {
+            return json(.internalServerError, ["error": "Failed to process request"])
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = body?.contentType ?? "application/json"
+        headers[.paymentRequired] = header
+        headers[.cacheControl] = "no-store"
+        return X402HTTPResponse(status: .x402PaymentRequired, headerFields: headers, body: body?.body ?? Array("{}".utf8))
+    }
+
+    /// 402 with `PAYMENT-RESPONSE` (`success:false`), `Cache-Control: no-store`, body `{}`.
+    static func settlementFailure(_ result: SettleResponse) -> SettlementOutcome {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if let header = try? HeaderCodec.encodePaymentResponse(result) { headers[.paymentResponse] = header }
+        headers[.cacheControl] = "no-store"
+        return .failed(result, response: X402HTTPResponse(status: .x402PaymentRequired, headerFields: headers, body: Array("{}".utf8)))
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ body: JSONValue) -> X402HTTPResponse {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return X402HTTPResponse(status: status, headerFields: headers, body: JSONSerializer.serialize(body))
+    }
+
+    /// `value` with the `private` directive added (`"private"` when absent).
+    static func withPrivate(_ value: String?) -> String {
+        guard let value, !value.isEmpty else { return "private" }
+        let directives = value.split(separator: ",").map { $0.trimmingCharacters(in: " \t").lowercased() }
+        return directives.contains("private") ? value : value + ", private"
+    }
+
+    static func url(of request: HTTPRequest) -> String {
+        let path = request.path ?? "/"
+        guard let authority = request.authority else { return path }
+        return "\(request.scheme ?? "http")://\(authority)\(path)"
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: String) -> Substring {
+        var s = self
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return s
+    }
+}

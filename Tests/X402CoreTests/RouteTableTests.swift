@@ -1,0 +1,71 @@
+import HTTPTypes
+import Testing
+import X402Core
+
+@Suite struct RouteTableTests {
+    func config(_ description: String) -> RouteConfig { RouteConfig(accepts: [], description: description) }
+
+    func matched(_ table: RouteTable, _ method: HTTPRequest.Method, _ path: String) -> String? {
+        table.match(method: method, path: path)?.config.description
+    }
+
+    @Test func methodsAndAnyMethod() throws {
+        let table = try RouteTable(["GET /weather": config("get"), "POST /weather": config("post"), "/report": config("any")])
+        #expect(matched(table, .get, "/weather") == "get")
+        #expect(matched(table, .post, "/weather") == "post")
+        #expect(matched(table, .put, "/weather") == nil)
+        #expect(matched(table, .delete, "/report") == "any")
+        #expect(matched(table, .get, "/other") == nil)
+        #expect(try RouteTable(["get /x": config("lower")]).match(method: .get, path: "/x") != nil)
+    }
+
+    @Test func wildcards() throws {
+        let table = try RouteTable([
+            "/api/*/data": config("segment"),
+            "/files/*.png": config("glob"),
+            "/users/:id": config("param"),
+            "/items/[id]/detail": config("bracket"),
+            "/premium/*": config("rest"),
+        ])
+        #expect(matched(table, .get, "/api/v1/data") == "segment")
+        #expect(matched(table, .get, "/api/v1/v2/data") == nil)
+        #expect(matched(table, .get, "/api/data") == nil)
+        #expect(matched(table, .get, "/files/cat.png") == "glob")
+        #expect(matched(table, .get, "/files/cat.jpg") == nil)
+        #expect(matched(table, .get, "/files/dir/cat.png") == nil)
+        #expect(matched(table, .get, "/users/42") == "param")
+        #expect(matched(table, .get, "/users/42/x") == nil)
+        #expect(matched(table, .get, "/items/7/detail") == "bracket")
+        // A trailing /* covers the prefix itself and everything below it.
+        #expect(matched(table, .get, "/premium") == "rest")
+        #expect(matched(table, .get, "/premium/") == "rest")
+        #expect(matched(table, .get, "/premium/a/b/c") == "rest")
+        #expect(matched(table, .get, "/premiums") == nil)
+        #expect(try RouteTable(["*": config("all")]).match(method: .patch, path: "/anything/at/all") != nil)
+    }
+
+    @Test func firstMatchingRouteWins() throws {
+        let table = try RouteTable(["/api/*": config("broad"), "GET /api/special": config("specific")])
+        #expect(matched(table, .get, "/api/special") == "broad")
+        let reversed = try RouteTable(["GET /api/special": config("specific"), "/api/*": config("broad")])
+        #expect(matched(reversed, .get, "/api/special") == "specific")
+        #expect(matched(reversed, .post, "/api/special") == "broad")
+    }
+
+    @Test func pathNormalizationCannotBypassARoute() throws {
+        let table = try RouteTable(["/paid/content": config("paid")])
+        #expect(matched(table, .get, "/paid/content?x=1#frag") == "paid")
+        #expect(matched(table, .get, "//paid///content/") == "paid")
+        #expect(matched(table, .get, "/PAID/Content") == "paid")
+        #expect(matched(table, .get, "/%70aid/content") == "paid")
+        // An escaped slash stays inside its segment.
+        #expect(matched(table, .get, "/paid%2Fcontent") == nil)
+        #expect(matched(try RouteTable(["/a/*": config("a")]), .get, "/a%2Fb") == nil)
+    }
+
+    @Test func invalidPatterns() {
+        for bad in ["paid", "GET paid", "GET /a extra", "G@T /a", ""] {
+            #expect(throws: X402Error.self, "\(bad)") { try RouteTable([(bad, config("x"))]) }
+        }
+    }
+}
