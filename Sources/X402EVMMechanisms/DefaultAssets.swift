@@ -19,9 +19,11 @@ public struct DefaultAsset: Sendable, Hashable {
     public let name: String
     /// EIP-712 domain `version`.
     public let version: String
+    /// Token decimals: one whole token is 10^decimals atomic units (6 for USDC, 18 for MegaUSD).
     public let decimals: Int
     /// Ticker used by money strings such as `"1 USDT"` (matched case-insensitively).
     public let symbol: String
+    /// How deposits pull the token; `.permit2` is also advertised as `extra.assetTransferMethod`.
     public let transferMethod: AssetTransferMethod
     /// Supports EIP-2612 `permit` (gas-sponsored Permit2 approval).
     public let supportsEIP2612: Bool

@@ -2,14 +2,19 @@
 public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The kinds of malformed JSON.
     public enum Kind: Equatable, Sendable {
+        /// The input ended inside a value (e.g. an unterminated string, array or object).
         case unexpectedEnd
+        /// A byte that cannot start or continue a value there (including misspelled `true`, `false`, `null`).
         case unexpectedCharacter
+        /// Text that starts like a number but breaks the JSON number grammar (`-`, `1.`, `1e`).
         case invalidNumber
+        /// A backslash escape other than `\" \\ \/ \b \f \n \r \t \uXXXX`, or bad hex digits after `\u`.
         case invalidEscape
         /// A `\u` escape that is an unpaired UTF-16 surrogate (not representable as a Swift string).
         case loneSurrogate
         /// Raw control character (< 0x20) inside a string.
         case controlCharacter
+        /// String bytes that are not valid UTF-8.
         case invalidUTF8
         /// Objects must not repeat a key (the SDKs never do; accepting one would let two parsers disagree).
         case duplicateKey(String)
@@ -19,12 +24,16 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
         case tooLarge
         /// An object with more keys than ``JSONLimits/maxObjectKeys``.
         case tooManyKeys
+        /// Non-whitespace bytes after the complete top-level value.
         case trailingData
     }
 
+    /// Which rule the input broke.
     public var kind: Kind
+    /// 0-based byte offset into the input where parsing stopped.
     public var offset: Int
 
+    /// An error of `kind` at byte `offset`.
     public init(_ kind: Kind, offset: Int) {
         self.kind = kind
         self.offset = offset

@@ -55,11 +55,17 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
 /// Any JSON value. Objects keep their key order; numbers keep their exact text.
 public enum JSONValue: Sendable, Equatable {
+    /// `null` (distinct from an absent key).
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number, kept as its exact source text.
     case number(JSONNumber)
+    /// A string, with escapes decoded.
     case string(String)
+    /// An array, in order.
     case array([JSONValue])
+    /// An object, keys in source order.
     case object(JSONObject)
 
     /// Structural equality; strings compare by their UTF-8 bytes (not Unicode canonical equivalence),
@@ -158,6 +164,7 @@ func memcmpEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8
 /// looks keys up in O(1), and compares equal regardless of order, as JSON semantics require.
 /// Keys are compared by their UTF-8 bytes (see ``Swift/String/utf8Equals(_:)``).
 public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    /// One member: a key and its value, iterated in insertion order.
     public typealias Element = (key: String, value: JSONValue)
     @usableFromInline var storage: OrderedDictionary<JSONKey, JSONValue>
 

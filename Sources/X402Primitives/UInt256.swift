@@ -23,7 +23,9 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible, 
 
     public init(integerLiteral value: UInt64) { self.init(value) }
 
+    /// 0 (all bits clear).
     public static let zero = UInt256(high: 0, low: 0)
+    /// 2^256 − 1.
     public static let max = UInt256(high: .max, low: .max)
 
     /// The value as `UInt128` when it fits.
@@ -128,6 +130,7 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible, 
 
     // MARK: Arithmetic
 
+    /// The sum modulo 2^256, and whether it overflowed.
     public func addingReportingOverflow(_ other: UInt256) -> (partialValue: UInt256, overflow: Bool) {
         let (lo, carry) = low.addingReportingOverflow(other.low)
         let (hi1, o1) = high.addingReportingOverflow(other.high)
@@ -135,6 +138,7 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible, 
         return (UInt256(high: hi2, low: lo), o1 || o2)
     }
 
+    /// The difference modulo 2^256, and whether it went below zero.
     public func subtractingReportingOverflow(_ other: UInt256) -> (partialValue: UInt256, overflow: Bool) {
         let (lo, borrow) = low.subtractingReportingOverflow(other.low)
         let (hi1, o1) = high.subtractingReportingOverflow(other.high)
@@ -142,6 +146,7 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible, 
         return (UInt256(high: hi2, low: lo), o1 || o2)
     }
 
+    /// The product modulo 2^256, and whether it overflowed.
     public func multipliedReportingOverflow(by other: UInt256) -> (partialValue: UInt256, overflow: Bool) {
         // (a1·2^128 + a0)(b1·2^128 + b0) mod 2^256; overflow if a1·b1 ≠ 0 or the cross terms spill.
         let lowProduct = low.multipliedFullWidth(by: other.low)
@@ -187,25 +192,30 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible, 
         bit >= 128 ? (high >> (bit - 128)) & 1 == 1 : (low >> bit) & 1 == 1
     }
 
+    /// Sum; traps on overflow.
     public static func + (lhs: UInt256, rhs: UInt256) -> UInt256 {
         let (v, o) = lhs.addingReportingOverflow(rhs)
         precondition(!o, "UInt256 addition overflow")
         return v
     }
 
+    /// Difference; traps below zero.
     public static func - (lhs: UInt256, rhs: UInt256) -> UInt256 {
         let (v, o) = lhs.subtractingReportingOverflow(rhs)
         precondition(!o, "UInt256 subtraction overflow")
         return v
     }
 
+    /// Product; traps on overflow.
     public static func * (lhs: UInt256, rhs: UInt256) -> UInt256 {
         let (v, o) = lhs.multipliedReportingOverflow(by: rhs)
         precondition(!o, "UInt256 multiplication overflow")
         return v
     }
 
+    /// Truncating quotient; traps on division by zero.
     public static func / (lhs: UInt256, rhs: UInt256) -> UInt256 { lhs.quotientAndRemainder(dividingBy: rhs).quotient }
+    /// Remainder; traps on division by zero.
     public static func % (lhs: UInt256, rhs: UInt256) -> UInt256 { lhs.quotientAndRemainder(dividingBy: rhs).remainder }
 
     public static func < (lhs: UInt256, rhs: UInt256) -> Bool {

@@ -240,8 +240,11 @@ public enum BatchSettlementCalldata {
 /// `channels(channelId)`: deposits − withdrawals − refunds, and the cumulative claimed amount.
 /// Free escrow is `balance − totalClaimed` (claims do not reduce `balance`).
 public struct OnchainChannel: Hashable, Sendable {
+    /// Deposits − withdrawals − refunds, in atomic token units (claims do not lower it).
     public var balance: UInt128
+    /// Cumulative amount claimed from the channel; a claim row must exceed it to take effect.
     public var totalClaimed: UInt128
+    /// Wraps the two values returned by `channels(channelId)`.
     public init(balance: UInt128, totalClaimed: UInt128) {
         self.balance = balance
         self.totalClaimed = totalClaimed
@@ -250,9 +253,11 @@ public struct OnchainChannel: Hashable, Sendable {
 
 /// `pendingWithdrawals(channelId)`; `initiatedAt == 0` means none pending.
 public struct PendingWithdrawal: Hashable, Sendable {
+    /// Requested amount in atomic units; finalizing pays at most the free escrow, and refunds reduce it.
     public var amount: UInt128
     /// Unix seconds (`uint40`).
     public var initiatedAt: UInt64
+    /// Wraps the two values returned by `pendingWithdrawals(channelId)`.
     public init(amount: UInt128, initiatedAt: UInt64) {
         self.amount = amount
         self.initiatedAt = initiatedAt
@@ -261,8 +266,11 @@ public struct PendingWithdrawal: Hashable, Sendable {
 
 /// `receivers(receiver, token)`: claimed and settled totals of one receiver for one token.
 public struct ReceiverTotals: Hashable, Sendable {
+    /// Cumulative amount credited to the receiver by claims on all its channels in this token.
     public var totalClaimed: UInt128
+    /// The part of `totalClaimed` already transferred by `settle`; the next `settle` pays the difference.
     public var totalSettled: UInt128
+    /// Wraps the two values returned by `receivers(receiver, token)`.
     public init(totalClaimed: UInt128, totalSettled: UInt128) {
         self.totalClaimed = totalClaimed
         self.totalSettled = totalSettled
@@ -271,10 +279,13 @@ public struct ReceiverTotals: Hashable, Sendable {
 
 /// One Multicall3 call.
 public struct Multicall3Call: Hashable, Sendable {
+    /// The contract called (e.g. the settlement contract or a token).
     public var target: Address
     /// Only used by `aggregate3`.
     public var allowFailure: Bool
+    /// ABI calldata for `target`: selector ‖ encoded arguments.
     public var callData: [UInt8]
+    /// A call to `target`; with `allowFailure` (the default) `aggregate3` reports a revert instead of propagating it.
     public init(target: Address, allowFailure: Bool = true, callData: [UInt8]) {
         self.target = target
         self.allowFailure = allowFailure
@@ -284,8 +295,11 @@ public struct Multicall3Call: Hashable, Sendable {
 
 /// One Multicall3 result.
 public struct Multicall3Result: Hashable, Sendable {
+    /// False when the call reverted.
     public var success: Bool
+    /// The call's return data, or its revert data when `success` is false.
     public var returnData: [UInt8]
+    /// A result as decoded from `tryAggregate` or `aggregate3`.
     public init(success: Bool, returnData: [UInt8]) {
         self.success = success
         self.returnData = returnData

@@ -3,7 +3,9 @@ import X402EVM
 /// `collectorData` for `ERC3009DepositCollector.collect`:
 /// `abi.encode(uint256 validAfter, uint256 validBefore, uint256 salt, bytes signature)` (protocol.md B.5, C.8).
 public struct ERC3009CollectorData: Hashable, Sendable {
+    /// Unix seconds after which the ERC-3009 authorization is usable (clients sign 0).
     public var validAfter: UInt256
+    /// Unix seconds before which it must be used (clients sign now + `maxTimeoutSeconds`).
     public var validBefore: UInt256
     /// The authorization salt (wire `erc3009Authorization.salt`), encoded as a big-endian `uint256`.
     public var salt: Bytes32
@@ -12,6 +14,7 @@ public struct ERC3009CollectorData: Hashable, Sendable {
 
     static let types: [ABIType] = [.uint256, .uint256, .uint256, .bytes]
 
+    /// Creates the data from a deposit's `erc3009Authorization` fields.
     public init(validAfter: UInt256, validBefore: UInt256, salt: Bytes32, signature: [UInt8]) {
         self.validAfter = validAfter
         self.validBefore = validBefore
@@ -37,7 +40,9 @@ public struct ERC3009CollectorData: Hashable, Sendable {
 /// `collectorData` for `Permit2DepositCollector.collect`:
 /// `abi.encode(uint256 nonce, uint256 deadline, bytes permit2Signature, bytes eip2612PermitData)` (B.6, C.9).
 public struct Permit2CollectorData: Hashable, Sendable {
+    /// Permit2 signature-transfer nonce: a random `uint256`, a decimal string on the wire.
     public var nonce: UInt256
+    /// Unix seconds after which Permit2 rejects the signature (clients sign now + `maxTimeoutSeconds`).
     public var deadline: UInt256
     /// The `PermitWitnessTransferFrom` signature.
     public var signature: [UInt8]
@@ -46,6 +51,7 @@ public struct Permit2CollectorData: Hashable, Sendable {
 
     static let types: [ABIType] = [.uint256, .uint256, .bytes, .bytes]
 
+    /// Creates the data from a deposit's `permit2Authorization`; `eip2612Permit` only with gas sponsoring.
     public init(nonce: UInt256, deadline: UInt256, signature: [UInt8], eip2612Permit: EIP2612PermitData? = nil) {
         self.nonce = nonce
         self.deadline = deadline
@@ -75,14 +81,18 @@ public struct Permit2CollectorData: Hashable, Sendable {
 public struct EIP2612PermitData: Hashable, Sendable {
     /// Must equal the deposit amount (else the collector reverts `Permit2612AmountMismatch`).
     public var value: UInt256
+    /// Unix seconds after which the token rejects the `permit`.
     public var deadline: UInt256
     /// 27 or 28.
     public var v: UInt8
+    /// ECDSA `r` of the owner's `permit` signature.
     public var r: Bytes32
+    /// ECDSA `s` of the owner's `permit` signature.
     public var s: Bytes32
 
     static let types: [ABIType] = [.uint256, .uint256, .uint(8), .bytes32, .bytes32]
 
+    /// From signature components; `v` is stored as given, so pass 27 or 28.
     public init(value: UInt256, deadline: UInt256, v: UInt8, r: Bytes32, s: Bytes32) {
         self.value = value
         self.deadline = deadline

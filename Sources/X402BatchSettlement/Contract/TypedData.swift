@@ -11,15 +11,24 @@ extension BatchSettlement {
         public static let domain = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
         /// Permit2's domain, which has no `version`.
         public static let permit2Domain = "EIP712Domain(string name,uint256 chainId,address verifyingContract)"
+        /// `ChannelConfig`: a channel's seven fixed parameters; its digest is the channel id.
         public static let channelConfig =
             "ChannelConfig(address payer,address payerAuthorizer,address receiver,address receiverAuthorizer,address token,uint40 withdrawDelay,bytes32 salt)"
+        /// `Voucher`: the payer's signed cumulative ceiling for one channel.
         public static let voucher = "Voucher(bytes32 channelId,uint128 maxClaimableAmount)"
+        /// `Refund`: the receiver authorizer's approval of a cooperative refund (fields channelId, nonce, amount).
         public static let refund = "Refund(bytes32 channelId,uint256 nonce,uint128 amount)"
+        /// `ClaimEntry`: one row of a `ClaimBatch`.
         public static let claimEntry = "ClaimEntry(bytes32 channelId,uint128 maxClaimableAmount,uint128 totalClaimed)"
+        /// `ClaimBatch` with its referenced `ClaimEntry` type appended: the receiver authorizer's approval of a
+        /// `claimWithSignature` batch.
         public static let claimBatch = "ClaimBatch(ClaimEntry[] claims)" + claimEntry
+        /// ERC-3009 `ReceiveWithAuthorization`, signed on the token's domain for an `eip3009` deposit.
         public static let receiveWithAuthorization =
             "ReceiveWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
+        /// Permit2 `TokenPermissions` (token and amount), nested in the permit.
         public static let tokenPermissions = "TokenPermissions(address token,uint256 amount)"
+        /// The witness binding a Permit2 deposit signature to one channel id.
         public static let depositWitness = "DepositWitness(bytes32 channelId)"
         /// Permit2's fixed prefix of the witness type (its `PermitWitnessTransferFrom` stub).
         public static let permit2WitnessStub =
@@ -32,16 +41,27 @@ extension BatchSettlement {
 
     /// `keccak256` of each ``TypeString``.
     public enum TypeHash {
+        /// Type hash of the 4-field domain (settlement contract, ERC-3009 tokens): `0x8b73c3c6…400f`.
         public static let domain = Keccak256.hash(TypeString.domain)
+        /// Type hash of Permit2's 3-field domain: `0x8cad9568…a866`.
         public static let permit2Domain = Keccak256.hash(TypeString.permit2Domain)
+        /// `ChannelConfig` type hash (on chain `CHANNEL_CONFIG_TYPEHASH`): `0x1c9a06ce…b308`.
         public static let channelConfig = Keccak256.hash(TypeString.channelConfig)
+        /// `Voucher` type hash (on chain `VOUCHER_TYPEHASH`): `0x1e1bd6ff…9a69`.
         public static let voucher = Keccak256.hash(TypeString.voucher)
+        /// `Refund` type hash (on chain `REFUND_TYPEHASH`): `0xbe23ad08…b216`.
         public static let refund = Keccak256.hash(TypeString.refund)
+        /// `ClaimEntry` type hash (on chain `CLAIM_ENTRY_TYPEHASH`): `0x30b9a036…0cf5`.
         public static let claimEntry = Keccak256.hash(TypeString.claimEntry)
+        /// `ClaimBatch` type hash (on chain `CLAIM_BATCH_TYPEHASH`): `0x42bd57c0…6d57`.
         public static let claimBatch = Keccak256.hash(TypeString.claimBatch)
+        /// ERC-3009 `ReceiveWithAuthorization` type hash: `0xd099cc98…3de8`.
         public static let receiveWithAuthorization = Keccak256.hash(TypeString.receiveWithAuthorization)
+        /// Permit2 `TokenPermissions` type hash: `0x618358ac…06a1`.
         public static let tokenPermissions = Keccak256.hash(TypeString.tokenPermissions)
+        /// `DepositWitness` type hash (the collector's `DEPOSIT_WITNESS_TYPEHASH`): `0xba000009…4479`.
         public static let depositWitness = Keccak256.hash(TypeString.depositWitness)
+        /// `PermitWitnessTransferFrom` type hash with the deposit witness: `0x436a25c0…cc52`.
         public static let permitWitnessTransferFrom = Keccak256.hash(TypeString.permitWitnessTransferFrom)
     }
 

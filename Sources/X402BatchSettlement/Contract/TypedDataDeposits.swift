@@ -43,11 +43,17 @@ extension BatchSettlement {
 
 /// ERC-3009 `ReceiveWithAuthorization`: the payer lets `to` pull `value` tokens within a time window.
 public struct ReceiveWithAuthorization: Hashable, Sendable {
+    /// The payer whose tokens are pulled.
     public var from: Address
+    /// The only address that may redeem the authorization; for deposits the ERC-3009 collector.
     public var to: Address
+    /// Tokens to transfer, in atomic units (the deposit amount).
     public var value: UInt256
+    /// Unix seconds after which the authorization is usable (0 for deposits).
     public var validAfter: UInt256
+    /// Unix seconds before which it must be used (now + `maxTimeoutSeconds` for deposits).
     public var validBefore: UInt256
+    /// Single-use ERC-3009 nonce; for deposits `keccak256(channelId ‖ salt)`.
     public var nonce: Bytes32
 
     /// Creates an authorization with explicit fields.

@@ -14,6 +14,7 @@ public struct VoucherClaim: Hashable, Sendable {
     /// Cumulative amount to have claimed after this row (≤ `maxClaimableAmount`).
     public var totalClaimed: UInt128
 
+    /// Creates a row from its fields; `totalClaimed ≤ maxClaimableAmount` is not checked here (the contract does).
     public init(channel: ChannelConfig, maxClaimableAmount: UInt128, signature: [UInt8], totalClaimed: UInt128) {
         self.channel = channel
         self.maxClaimableAmount = maxClaimableAmount

@@ -1,14 +1,19 @@
 /// x402 HTTP header names (protocol.md A.1). HTTP header names are case-insensitive; compare with
 /// ``matches(_:_:)`` or look values up with ``value(of:in:)``.
 public enum X402Header {
+    /// Server → client on a 402: base64 (standard, padded) JSON ``PaymentRequired``.
     public static let paymentRequired = "PAYMENT-REQUIRED"
+    /// Client → server on the paid retry: base64 JSON ``PaymentPayload``.
     public static let paymentSignature = "PAYMENT-SIGNATURE"
+    /// Server → client after settlement (200, or 402 when it failed): base64 JSON ``SettleResponse``.
     public static let paymentResponse = "PAYMENT-RESPONSE"
     /// Set by a resource handler, stripped by the middleware before the response leaves (B.14).
     public static let settlementOverrides = "Settlement-Overrides"
+    /// Optional facilitator → resource server side channel: base64 JSON object keyed by extension id.
     public static let extensionResponses = "EXTENSION-RESPONSES"
     /// v1 legacy names.
     public static let xPayment = "X-PAYMENT"
+    /// v1 legacy name of ``paymentResponse``.
     public static let xPaymentResponse = "X-PAYMENT-RESPONSE"
 
     /// ASCII case-insensitive header-name equality.

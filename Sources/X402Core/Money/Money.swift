@@ -101,7 +101,9 @@ public struct DecimalAmount: Equatable, Hashable, Sendable, CustomStringConverti
 
 /// A user-facing price: `"$0.01"`, `"0.01"`, `"1.5 USDC"`, `10`, `0.01` (protocol.md A.8).
 public enum Money: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
+    /// Price text such as `"$0.01"`, `"0.01"` or `"1.5 USDC"`, parsed by ``parse()``.
     case string(String)
+    /// Whole currency units (`10` = $10), converted with the asset's decimals.
     case integer(Int)
     /// Converted through its shortest decimal representation, never through float arithmetic.
     case double(Double)
@@ -166,6 +168,8 @@ public enum Money: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleB
 /// A route price: a money amount (converted by the scheme with its network's assets), or an explicit
 /// atomic amount of a given asset.
 public enum Price: Sendable, Equatable {
+    /// A human amount, converted to atomic units of the network's default asset (picked by ticker; `$`/`USD` → the first).
     case money(Money)
+    /// An explicit atomic amount of a given token, used as is.
     case assetAmount(AssetAmount)
 }

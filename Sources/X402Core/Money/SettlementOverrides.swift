@@ -15,6 +15,7 @@ public struct SettlementOverrides: Equatable, Sendable {
     /// The raw override: `"50%"`, `"12.5%"`, `"$0.001"`, or an atomic integer.
     public var amount: String?
 
+    /// An override with the raw `amount` text; `nil` means no override (the requirement's `amount` is settled).
     public init(amount: String?) { self.amount = amount }
 
     /// Parses the header's JSON; `nil` when it is malformed or not an object (the SDK then ignores it).

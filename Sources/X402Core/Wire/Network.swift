@@ -67,13 +67,22 @@ public struct Network: RawRepresentable, Hashable, Sendable, Codable, CustomStri
 
     public var description: String { rawValue }
 
+    /// Base mainnet, chain id 8453.
     public static let base: Network = "eip155:8453"
+    /// Base Sepolia testnet, chain id 84532.
     public static let baseSepolia: Network = "eip155:84532"
+    /// Ethereum mainnet, chain id 1.
     public static let ethereum: Network = "eip155:1"
+    /// Arbitrum One, chain id 42161.
     public static let arbitrum: Network = "eip155:42161"
+    /// Arbitrum Sepolia testnet, chain id 421614.
     public static let arbitrumSepolia: Network = "eip155:421614"
+    /// Polygon PoS, chain id 137.
     public static let polygon: Network = "eip155:137"
+    /// Avalanche C-Chain, chain id 43114.
     public static let avalanche: Network = "eip155:43114"
+    /// Avalanche Fuji testnet, chain id 43113.
     public static let avalancheFuji: Network = "eip155:43113"
+    /// MegaETH, chain id 4326.
     public static let megaETH: Network = "eip155:4326"
 }

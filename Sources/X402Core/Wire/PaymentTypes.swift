@@ -3,14 +3,19 @@ public let x402Version = 2
 
 /// Describes the protected resource (protocol.md A.3). Absent optionals are omitted on encode.
 public struct ResourceInfo: Codable, Hashable, Sendable {
+    /// URL of the protected resource (required).
     public var url: String
     public var description: String?
+    /// MIME type of the resource's response; the Python server sends `""` when unset.
     public var mimeType: String?
     /// Bazaar metadata (Python SDK only).
     public var serviceName: String?
+    /// Bazaar discovery tags (Python SDK only).
     public var tags: [String]?
+    /// Bazaar icon URL (Python SDK only).
     public var iconUrl: String?
 
+    /// Creates resource info; `nil` fields are omitted on the wire.
     public init(url: String, description: String? = nil, mimeType: String? = nil,
                 serviceName: String? = nil, tags: [String]? = nil, iconUrl: String? = nil) {
         self.url = url
@@ -24,15 +29,22 @@ public struct ResourceInfo: Codable, Hashable, Sendable {
 
 /// One way to pay for a resource (protocol.md A.4). `amount` is atomic units as decimal text.
 public struct PaymentRequirements: Codable, Equatable, Sendable {
+    /// Payment scheme id, e.g. `"batch-settlement"`.
     public var scheme: String
+    /// CAIP-2 chain id, e.g. `eip155:84532`.
     public var network: Network
+    /// Token contract address (`0x` hex), compared byte-for-byte with the client's echo.
     public var asset: String
+    /// Atomic token units as a decimal string; for batch-settlement the per-request maximum.
     public var amount: String
+    /// Receiver address; for batch-settlement it becomes `ChannelConfig.receiver`.
     public var payTo: String
+    /// JSON number of seconds a payment may take (300 by default); clients size signature validity from it.
     public var maxTimeoutSeconds: Int
     /// Scheme-specific data; unknown keys are kept. An absent `extra` decodes as `{}`.
     public var extra: JSONObject
 
+    /// Creates a requirement; `maxTimeoutSeconds` defaults to 300, as on the Python server.
     public init(scheme: String, network: Network, asset: String, amount: String, payTo: String,
                 maxTimeoutSeconds: Int = 300, extra: JSONObject = JSONObject()) {
         self.scheme = scheme
@@ -71,12 +83,18 @@ public struct PaymentRequirements: Codable, Equatable, Sendable {
 
 /// Content of the `PAYMENT-REQUIRED` header (protocol.md A.3).
 public struct PaymentRequired: Codable, Equatable, Sendable {
+    /// Protocol version, a JSON number (2; assumed when absent).
     public var x402Version: Int
+    /// Human text (`"Payment required"`) or, after a failed verification, exactly the error code.
     public var error: String?
+    /// The protected resource; clients copy it into their ``PaymentPayload``.
     public var resource: ResourceInfo?
+    /// The acceptable ways to pay (at least one).
     public var accepts: [PaymentRequirements]
+    /// Extension offers keyed by id (`{"info": …, "schema": …}`); clients must echo them in their payload.
     public var extensions: JSONObject?
 
+    /// Creates a `PAYMENT-REQUIRED` body for the current protocol version.
     public init(x402Version: Int = X402Core.x402Version, error: String? = nil, resource: ResourceInfo? = nil,
                 accepts: [PaymentRequirements], extensions: JSONObject? = nil) {
         self.x402Version = x402Version
@@ -100,14 +118,18 @@ public struct PaymentRequired: Codable, Equatable, Sendable {
 
 /// Content of the `PAYMENT-SIGNATURE` header (protocol.md A.5). Encodes in the SDK's field order.
 public struct PaymentPayload: Codable, Equatable, Sendable {
+    /// Protocol version, a JSON number (2; assumed when absent).
     public var x402Version: Int
     /// Scheme-specific payload (for batch-settlement see `BatchSettlementPayload`).
     public var payload: JSONObject
     /// The requirement the client chose, copied verbatim.
     public var accepted: PaymentRequirements
+    /// Copied by the client from the ``PaymentRequired`` it answers; optional.
     public var resource: ResourceInfo?
+    /// The server's extension offers echoed back, possibly with client data added (e.g. `eip2612GasSponsoring`).
     public var extensions: JSONObject?
 
+    /// Creates a `PAYMENT-SIGNATURE` body for the current protocol version.
     public init(x402Version: Int = X402Core.x402Version, payload: JSONObject, accepted: PaymentRequirements,
                 resource: ResourceInfo? = nil, extensions: JSONObject? = nil) {
         self.x402Version = x402Version
@@ -131,10 +153,14 @@ public struct PaymentPayload: Codable, Equatable, Sendable {
 
 /// An explicit price: atomic `amount` of `asset`, with scheme `extra` (e.g. the token's EIP-712 domain).
 public struct AssetAmount: Codable, Equatable, Sendable {
+    /// Atomic token units as a decimal string (`"10000"` is $0.01 of a 6-decimal USDC).
     public var amount: String
+    /// Token contract address (`0x` hex).
     public var asset: String
+    /// Scheme data for the requirement's `extra` (e.g. the token's EIP-712 `name`, `version`); `nil` for none.
     public var extra: JSONObject?
 
+    /// Creates an explicit price; `amount` must already be in atomic units.
     public init(amount: String, asset: String, extra: JSONObject? = nil) {
         self.amount = amount
         self.asset = asset

@@ -80,7 +80,9 @@ public struct ABIFunction: Hashable, Sendable, CustomStringConvertible {
         selector = X402EVM.selector(of: signature)
     }
 
+    /// The parameter types in order (what ``encodeCall(_:)`` encodes).
     public var inputTypes: [ABIType] { inputs.map(\.type) }
+    /// The return types in order (what ``decodeOutput(_:)`` decodes).
     public var outputTypes: [ABIType] { outputs.map(\.type) }
     /// `0x` + 8 hex digits.
     public var selectorHex: String { Hex.encode(selector) }
@@ -111,6 +113,7 @@ public struct ABIFunction: Hashable, Sendable, CustomStringConvertible {
 
 /// A contract event: canonical signature, topic0, log decoder.
 public struct ABIEvent: Hashable, Sendable, CustomStringConvertible {
+    /// Event name, e.g. `Deposited`.
     public let name: String
     /// Parameters in declaration order, with their `indexed` flags.
     public let inputs: [ABIParameter]
@@ -209,7 +212,9 @@ extension ABIType {
 
 /// A Solidity custom error: `revert Name(args)` data is `selector ‖ abi.encode(args)`.
 public struct ABICustomError: Hashable, Sendable, CustomStringConvertible {
+    /// Error name, e.g. `InvalidSignature`.
     public let name: String
+    /// Error arguments in order (ABI-encoded after the selector in revert data).
     public let inputs: [ABIParameter]
     /// `Name(type1,…)`.
     public let signature: String
@@ -231,6 +236,7 @@ public struct ABICustomError: Hashable, Sendable, CustomStringConvertible {
         selector = X402EVM.selector(of: signature)
     }
 
+    /// `0x` + 8 hex digits.
     public var selectorHex: String { Hex.encode(selector) }
     public var description: String { signature }
 

@@ -2,15 +2,23 @@
 ///
 /// Fixed arrays and dynamic arrays both use ``array(_:)``; the type decides the encoding.
 public indirect enum ABIValue: Hashable, Sendable {
+    /// Any `uintN`, held in 256 bits.
     case uint(UInt256)
+    /// Any `intN`, sign-extended to 256 bits.
     case int(Int256)
+    /// An `address` (20 bytes, left-padded to a word).
     case address(Address)
+    /// A `bool` (a word holding 0 or 1).
     case bool(Bool)
     /// `bytesN`: exactly N bytes.
     case fixedBytes([UInt8])
+    /// Dynamic `bytes`.
     case bytes([UInt8])
+    /// A `string`, encoded as its UTF-8 bytes.
     case string(String)
+    /// Elements of a `T[]` or `T[k]`.
     case array([ABIValue])
+    /// Components of a tuple (a Solidity struct), in declaration order.
     case tuple([ABIValue])
 
     /// A `uintN` value from a 128-bit amount.
@@ -41,11 +49,13 @@ public indirect enum ABIValue: Hashable, Sendable {
         return nil
     }
 
+    /// The address, if this is `.address`.
     public var asAddress: Address? {
         if case .address(let v) = self { return v }
         return nil
     }
 
+    /// The flag, if this is `.bool`.
     public var asBool: Bool? {
         if case .bool(let v) = self { return v }
         return nil
@@ -65,6 +75,7 @@ public indirect enum ABIValue: Hashable, Sendable {
         return try? Bytes32(v)
     }
 
+    /// The text, if this is `.string`.
     public var asString: String? {
         if case .string(let v) = self { return v }
         return nil

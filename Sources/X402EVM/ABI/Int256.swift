@@ -16,6 +16,7 @@ public struct Int256: Hashable, Sendable, Comparable, CustomStringConvertible, E
 
     public init(integerLiteral value: Int64) { self.init(value) }
 
+    /// 0 (all bits clear).
     public static let zero = Int256(bitPattern: .zero)
     /// 2^255 − 1.
     public static let max = Int256(bitPattern: UInt256(high: UInt128.max >> 1, low: .max))

@@ -134,6 +134,7 @@ public struct PrivateKey: Sendable, CustomStringConvertible, CustomDebugStringCo
 
     public var description: String { "PrivateKey(\(address.checksummed), <redacted>)" }
     public var debugDescription: String { description }
+    /// Reflection (`dump`, debuggers) shows only the address, never the secret.
     public var customMirror: Mirror { Mirror(self, children: ["address": address], displayStyle: .struct) }
 }
 
@@ -180,7 +181,9 @@ public struct PublicKey: Hashable, Sendable, CustomStringConvertible {
 
 /// A recoverable ECDSA signature `r ‖ s ‖ v` with `v ∈ {27, 28}`.
 public struct Signature: Hashable, Sendable, CustomStringConvertible {
+    /// The ECDSA `r` scalar, big-endian.
     public var r: Bytes32
+    /// The ECDSA `s` scalar, big-endian; recovery rejects values above n/2 (high-s).
     public var s: Bytes32
     /// 27 or 28.
     public var v: UInt8

@@ -1,10 +1,15 @@
 /// An EIP-712 domain: any subset of the five standard fields, encoded in the standard order
 /// (`name`, `version`, `chainId`, `verifyingContract`, `salt`). Permit2, for example, has no `version`.
 public struct EIP712Domain: Hashable, Sendable {
+    /// Domain `name` (e.g. `"x402 Batch Settlement"`, or a token's `extra.name`); `nil` leaves the field out.
     public var name: String?
+    /// Domain `version` (e.g. `"1"`, a token's `extra.version`); `nil` leaves it out, as Permit2 does.
     public var version: String?
+    /// EIP-155 chain id the signature is valid on; `nil` leaves it out.
     public var chainId: UInt256?
+    /// The contract that verifies the signature; `nil` leaves it out.
     public var verifyingContract: Address?
+    /// Extra disambiguating 32 bytes; `nil` (the usual case, as in every x402 domain) leaves it out.
     public var salt: Bytes32?
 
     /// Creates a domain from the fields it has.

@@ -1,6 +1,8 @@
 /// A Recursive Length Prefix value: a byte string or a list of values.
 public enum RLPItem: Hashable, Sendable {
+    /// A byte string (an integer is its minimal big-endian bytes; zero is empty).
     case bytes([UInt8])
+    /// A list of items (e.g. a transaction's fields).
     case list([RLPItem])
 
     /// An unsigned integer as its minimal big-endian bytes (zero is the empty string).

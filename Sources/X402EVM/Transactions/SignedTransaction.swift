@@ -3,7 +3,9 @@
 /// The signature is kept as `v = 27 + yParity`; the wire `v` (EIP-155 `chainId·2 + 35 + yParity`, or the
 /// type-2 `yParity`) is derived when encoding.
 public struct SignedTransaction: Hashable, Sendable {
+    /// The unsigned transaction; `signature` covers its `signingHash`.
     public let transaction: Transaction
+    /// The sender's signature over `transaction.signingHash`, `v` 27/28 (the wire `v` is derived when encoding).
     public let signature: Signature
 
     /// Pairs a transaction with a signature over its `signingHash` (`v` must be 27 or 28).

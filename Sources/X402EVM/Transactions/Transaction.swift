@@ -1,8 +1,11 @@
 /// An EIP-2930 access-list entry (used by EIP-1559 transactions).
 public struct AccessListEntry: Hashable, Sendable {
+    /// A contract the transaction pre-warms (EIP-2930).
     public var address: Address
+    /// Storage slots of `address` to pre-warm.
     public var storageKeys: [Bytes32]
 
+    /// An entry for `address`, optionally with storage slots.
     public init(address: Address, storageKeys: [Bytes32] = []) {
         self.address = address
         self.storageKeys = storageKeys
@@ -21,15 +24,22 @@ public struct AccessListEntry: Hashable, Sendable {
 
 /// A pre-EIP-2718 transaction: EIP-155 replay-protected when `chainId` is set, unprotected (Homestead) when nil.
 public struct LegacyTransaction: Hashable, Sendable {
+    /// EIP-155 chain id folded into `v`; `nil` signs an unprotected (pre-EIP-155) transaction.
     public var chainId: UInt64?
+    /// The sender's next unused account nonce.
     public var nonce: UInt64
+    /// Price per unit of gas, in wei.
     public var gasPrice: UInt256
+    /// Maximum gas the transaction may use.
     public var gasLimit: UInt64
     /// `nil` creates a contract.
     public var to: Address?
+    /// Wei transferred to `to` with the call.
     public var value: UInt256
+    /// Calldata (selector ‖ ABI arguments), or init code when `to` is `nil`.
     public var data: [UInt8]
 
+    /// An unsigned legacy transaction; `value` and `data` default to none.
     public init(
         chainId: UInt64?, nonce: UInt64, gasPrice: UInt256, gasLimit: UInt64, to: Address?, value: UInt256 = .zero,
         data: [UInt8] = []
@@ -67,17 +77,26 @@ public struct LegacyTransaction: Hashable, Sendable {
 
 /// An EIP-1559 (type 2) transaction.
 public struct EIP1559Transaction: Hashable, Sendable {
+    /// Chain id the transaction is valid on (always replay-protected).
     public var chainId: UInt64
+    /// The sender's next unused account nonce.
     public var nonce: UInt64
+    /// Tip per gas for the block producer, in wei (paid up to `maxFeePerGas − baseFee`).
     public var maxPriorityFeePerGas: UInt256
+    /// Most the sender pays per gas, base fee plus tip, in wei.
     public var maxFeePerGas: UInt256
+    /// Maximum gas the transaction may use.
     public var gasLimit: UInt64
     /// `nil` creates a contract.
     public var to: Address?
+    /// Wei transferred to `to` with the call.
     public var value: UInt256
+    /// Calldata (selector ‖ ABI arguments), or init code when `to` is `nil`.
     public var data: [UInt8]
+    /// EIP-2930 addresses and storage slots to pre-warm; usually empty.
     public var accessList: [AccessListEntry]
 
+    /// An unsigned type-2 transaction; `value`, `data` and `accessList` default to empty.
     public init(
         chainId: UInt64, nonce: UInt64, maxPriorityFeePerGas: UInt256, maxFeePerGas: UInt256, gasLimit: UInt64,
         to: Address?, value: UInt256 = .zero, data: [UInt8] = [], accessList: [AccessListEntry] = []
@@ -119,7 +138,9 @@ public struct EIP1559Transaction: Hashable, Sendable {
 
 /// An unsigned transaction of any supported type.
 public enum Transaction: Hashable, Sendable {
+    /// A legacy (untyped) transaction, EIP-155 protected when it has a chain id.
     case legacy(LegacyTransaction)
+    /// An EIP-1559 (type 2) transaction.
     case eip1559(EIP1559Transaction)
 
     /// The digest the sender signs.
