@@ -30,9 +30,16 @@ public struct Bytes32: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.init(words.0, words.1, words.2, words.3)
     }
 
-    /// `0x` + 64 hex digits, any case.
+    /// `0x` + 64 hex digits, any case; a `0X` prefix is tolerated (JSON-RPC results). Protocol ids and
+    /// salts use ``init(canonicalHex:)``.
     public init(hex: String) throws(EVMParseError) {
         try self.init(Hex.decode(hex, count: 32))
+    }
+
+    /// Canonical text `^0x[0-9a-fA-F]{64}$`, as protocol ids and salts are written; `0X…` is
+    /// ``EVMParseError/missingHexPrefix``. `Codable` decoding uses this form.
+    public init(canonicalHex hex: String) throws(EVMParseError) {
+        try self.init(Hex.decode(canonical: hex, count: 32))
     }
 
     /// The 32 bytes.
@@ -62,11 +69,12 @@ public struct Bytes32: Hashable, Sendable, Comparable, CustomStringConvertible {
 }
 
 extension Bytes32: Codable {
+    /// Decodes canonical `0x` + 64 hex digits (``init(canonicalHex:)``).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         do {
-            try self.init(hex: text)
+            try self.init(canonicalHex: text)
         } catch {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "invalid bytes32 \(error)")
         }

@@ -1,4 +1,7 @@
-/// Strict `0x`-prefixed hexadecimal, any case on input, lowercase on output.
+/// `0x`-prefixed hexadecimal, lowercase on output.
+///
+/// ``decode(_:)`` accepts digits of any case and, as JSON-RPC clients do, a `0X` prefix too;
+/// ``decode(canonical:count:)`` requires the canonical `0x` that protocol ids and salts use.
 public enum Hex {
     @usableFromInline static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
@@ -14,7 +17,7 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Decodes `0x`-prefixed hex text of any case. `"0x"` decodes to no bytes.
+    /// Decodes `0x`-prefixed hex text of any case (`0X` is accepted too). `"0x"` decodes to no bytes.
     public static func decode(_ text: String) throws(EVMParseError) -> [UInt8] {
         var text = text
         return try text.withUTF8 { decodeResult(utf8: UnsafeRawBufferPointer($0)) }.get()
@@ -57,6 +60,13 @@ public enum Hex {
         let bytes = try decode(text)
         guard bytes.count == count else { throw .invalidLength(expected: count, actual: bytes.count) }
         return bytes
+    }
+
+    /// Decodes canonical hex that must hold exactly `count` bytes: a lowercase `0x` prefix (a `0X` prefix is
+    /// ``EVMParseError/missingHexPrefix``), then `2 × count` digits of any case.
+    public static func decode(canonical text: String, count: Int) throws(EVMParseError) -> [UInt8] {
+        guard text.utf8.starts(with: [0x30, 0x78]) else { throw .missingHexPrefix }
+        return try decode(text, count: count)
     }
 
     @inline(__always)

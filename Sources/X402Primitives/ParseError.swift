@@ -2,7 +2,7 @@
 ///
 /// Every decoder in this module reports failures with a typed error and never traps on input.
 public enum EVMParseError: Error, Equatable, Sendable {
-    /// Hex text must start with `0x` (or `0X`).
+    /// Hex text must start with `0x` (lenient parsers also take `0X`; canonical ones do not).
     case missingHexPrefix
     /// Hex text must have an even number of digits.
     case oddHexLength

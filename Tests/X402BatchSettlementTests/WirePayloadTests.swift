@@ -87,9 +87,9 @@ import X402EVM
             #"{"type":"deposit","channelConfig":\#(Self.config),"voucher":\#(Self.voucher),"deposit":{"amount":"1","authorization":{}}}"#,
             // amount beyond uint128
             #"{"type":"voucher","channelConfig":\#(Self.config),"voucher":{"channelId":"\#(Self.channelId)","maxClaimableAmount":"340282366920938463463374607431768211456","signature":"0x00"}}"#,
-            // bad signature hex, short channel id, bad address
+            // bad signature hex, channel id not a string, bad address
             #"{"type":"voucher","channelConfig":\#(Self.config),"voucher":{"channelId":"\#(Self.channelId)","maxClaimableAmount":"1","signature":"0xzz"}}"#,
-            #"{"type":"voucher","channelConfig":\#(Self.config),"voucher":{"channelId":"0x66","maxClaimableAmount":"1","signature":"0x"}}"#,
+            #"{"type":"voucher","channelConfig":\#(Self.config),"voucher":{"channelId":66,"maxClaimableAmount":"1","signature":"0x"}}"#,
             #"{"type":"settle","receiver":"0x1234","token":"0x036CbD53842c5426634e7929541eC2318f3dCF7e"}"#,
             #"{"type":"refund","channelConfig":\#(Self.config),"voucher":\#(Self.voucher),"amount":true}"#,
         ]
@@ -99,6 +99,54 @@ import X402EVM
                 return (error as? BatchSettlementPayloadError)?.errorCode == .payloadType
             }
         }
+    }
+
+    /// protocol.md B.11: ids are canonical `^0x[0-9a-fA-F]{64}$`; a short id is `…_channel_id_invalid` too.
+    @Test func shortChannelIdIsInvalidChannelId() throws {
+        let json = #"{"type":"voucher","channelConfig":\#(Self.config),"voucher":{"channelId":"0x66","maxClaimableAmount":"1","signature":"0x"}}"#
+        #expect(throws: BatchSettlementPayloadError.invalidChannelId(type: .voucher, .invalidLength(expected: 32, actual: 1))) {
+            try payload(json)
+        }
+    }
+
+    /// `0X…` (capital X) ids and salts are rejected wherever the wire carries them.
+    @Test func capitalXPrefixIsRejected() throws {
+        let upperId = "0X" + Self.channelId.dropFirst(2)
+        let upperVoucher = #"{"channelId":"\#(upperId)","maxClaimableAmount":"1000","signature":"\#(Self.sig)"}"#
+        for kind in ["voucher", "refund"] {
+            let json = #"{"type":"\#(kind)","channelConfig":\#(Self.config),"voucher":\#(upperVoucher)}"#
+            let expected = BatchSettlementPayloadError.invalidChannelId(type: kind == "voucher" ? .voucher : .refund, .missingHexPrefix)
+            #expect(throws: expected) { try payload(json) }
+            #expect(expected.errorCode == .channelIdInvalid)
+        }
+        let erc3009 = #"{"amount":"10000","authorization":{"erc3009Authorization":{"validAfter":"0","validBefore":"1795234803","salt":"SALT","signature":"\#(Self.sig)"}}}"#
+        #expect(throws: BatchSettlementPayloadError.invalidChannelId(type: .deposit, .missingHexPrefix)) {
+            try payload(#"{"type":"deposit","channelConfig":\#(Self.config),"voucher":\#(upperVoucher),"deposit":\#(erc3009.replacing("SALT", with: "0x" + String(repeating: "11", count: 32)))}"#)
+        }
+
+        func isMalformed(_ json: String, _ key: String) {
+            #expect { try payload(json) } throws: { error in
+                guard case .malformed(_, let detail) = error as? BatchSettlementPayloadError else { return false }
+                return detail.contains(key) && (error as? BatchSettlementPayloadError)?.errorCode == .payloadType
+            }
+        }
+        // ERC-3009 authorization salt.
+        isMalformed(#"{"type":"deposit","channelConfig":\#(Self.config),"voucher":\#(Self.voucher),"deposit":\#(erc3009.replacing("SALT", with: "0X" + String(repeating: "11", count: 32)))}"#, "salt")
+        // Channel config salt, in a voucher payload and in a claim row.
+        let upperSaltConfig = Self.config.replacing(#""salt":"0x"#, with: #""salt":"0X"#)
+        #expect(upperSaltConfig != Self.config)
+        isMalformed(#"{"type":"voucher","channelConfig":\#(upperSaltConfig),"voucher":\#(Self.voucher)}"#, "salt")
+        let row = #"{"voucher":{"channel":\#(upperSaltConfig),"maxClaimableAmount":"2500"},"signature":"\#(Self.sig)","totalClaimed":"2500"}"#
+        isMalformed(#"{"type":"claim","claims":[\#(row)]}"#, "salt")
+        // Permit2 witness channel id.
+        let permit2 = #"{"amount":"10000","authorization":{"permit2Authorization":{"from":"0x1a642f0E3c3aF545E7AcBD38b07251B3990914F1","permitted":{"token":"0x036CbD53842c5426634e7929541eC2318f3dCF7e","amount":"10000"},"spender":"0x4020425FAf3B746C082C2f942b4E5159887B0005","nonce":"1","deadline":"1770000000","witness":{"channelId":"\#(upperId)"},"signature":"\#(Self.sig)"}}}"#
+        isMalformed(#"{"type":"deposit","channelConfig":\#(Self.config),"voucher":\#(Self.voucher),"deposit":\#(permit2)}"#, "channelId")
+        // Channel snapshots (verify/settle extra) and bare ids.
+        #expect(throws: X402JSONError.self) {
+            try X402JSON.decode(ChannelStateSnapshot.self, from: #"{"channelId":"\#(upperId)","balance":"1","totalClaimed":"0"}"#)
+        }
+        #expect(throws: X402JSONError.self) { try X402JSON.decode(Bytes32.self, from: #""\#(upperId)""#) }
+        #expect(try X402JSON.decode(Bytes32.self, from: #""\#(Self.channelId)""#).hex == Self.channelId)
     }
 
     @Test func channelStateDecodesBothForms() throws {

@@ -48,7 +48,7 @@ extension ChannelConfig: Codable {
         guard withdrawDelay < 1 << 40 else {
             throw DecodingError.dataCorruptedError(forKey: .withdrawDelay, in: c, debugDescription: "withdrawDelay exceeds uint40")
         }
-        salt = try c.decode(Bytes32.self, forKey: .salt)
+        salt = try c.decodeCanonicalBytes32(forKey: .salt)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -10,15 +10,23 @@ public enum BatchSettlementPayloadError: Error, Equatable, Sendable, CustomStrin
     case missingKeys(type: BatchSettlementPayloadKind, keys: [String])
     /// The keys are there but a value is malformed (bad address, amount, signature hex, …).
     case malformed(type: BatchSettlementPayloadKind, detail: String)
+    /// `voucher.channelId` is a string but not canonical `^0x[0-9a-fA-F]{64}$` (protocol.md B.11), e.g. `0X…`.
+    case invalidChannelId(type: BatchSettlementPayloadKind, EVMParseError)
 
     /// The wire error code a verifier reports for this failure.
-    public var errorCode: BatchSettlementErrorCode { .payloadType }
+    public var errorCode: BatchSettlementErrorCode {
+        switch self {
+        case .invalidChannelId: .channelIdInvalid
+        case .unknownType, .missingKeys, .malformed: .payloadType
+        }
+    }
 
     public var description: String {
         switch self {
         case .unknownType(let t): "unknown batch-settlement payload type \(t.map { "\"\($0)\"" } ?? "<none>")"
         case .missingKeys(let type, let keys): "\(type.rawValue) payload lacks \(keys.joined(separator: ", "))"
         case .malformed(let type, let detail): "malformed \(type.rawValue) payload: \(detail)"
+        case .invalidChannelId(let type, let error): "\(type.rawValue) payload: voucher.channelId is not canonical 0x hex (\(error))"
         }
     }
 }
@@ -82,6 +90,7 @@ public enum BatchSettlementPayload: Hashable, Sendable {
             guard missing.isEmpty else { throw .missingKeys(type: kind, keys: missing) }
         }
         let r = FieldReader(object: object, kind: kind)
+        if kind == .deposit || kind == .voucher || kind == .refund { try r.checkVoucherChannelId() }
         switch kind {
         case .deposit:
             try require(["channelConfig", "voucher", "deposit"])
@@ -177,6 +186,13 @@ public enum BatchSettlementPayload: Hashable, Sendable {
             do { return try X402JSON.decode(T.self, from: v) } catch {
                 throw .malformed(type: kind, detail: "\(key): \(error)")
             }
+        }
+
+        /// protocol.md B.11: a `voucher.channelId` string must be canonical (`0X…`, short or long ids are
+        /// ``BatchSettlementPayloadError/invalidChannelId(type:_:)``); other shapes are left to decoding.
+        func checkVoucherChannelId() throws(BatchSettlementPayloadError) {
+            guard case .string(let text)? = object["voucher"]?["channelId"] else { return }
+            do { _ = try Bytes32(canonicalHex: text) } catch { throw .invalidChannelId(type: kind, error) }
         }
 
         func decimalText(_ key: String) throws(BatchSettlementPayloadError) -> String {

@@ -31,7 +31,7 @@ public struct ChannelStateSnapshot: Codable, Hashable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        channelId = try c.decode(Bytes32.self, forKey: .channelId)
+        channelId = try c.decodeCanonicalBytes32(forKey: .channelId)
         balance = try c.decodeAmount128(forKey: .balance)
         totalClaimed = try c.decodeAmount128(forKey: .totalClaimed)
         withdrawRequestedAt = c.contains(.withdrawRequestedAt) ? try c.decodeLenientUInt64(forKey: .withdrawRequestedAt) : 0

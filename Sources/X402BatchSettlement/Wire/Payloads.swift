@@ -19,7 +19,7 @@ public struct SignedVoucher: Codable, Hashable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        channelId = try c.decode(Bytes32.self, forKey: .channelId)
+        channelId = try c.decodeCanonicalBytes32(forKey: .channelId)
         maxClaimableAmount = try c.decodeAmount128(forKey: .maxClaimableAmount)
         signature = try c.decode(HexBytes.self, forKey: .signature)
     }
@@ -53,7 +53,7 @@ public struct ERC3009Authorization: Codable, Hashable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         validAfter = try c.decodeAmount256(forKey: .validAfter)
         validBefore = try c.decodeAmount256(forKey: .validBefore)
-        salt = try c.decode(Bytes32.self, forKey: .salt)
+        salt = try c.decodeCanonicalBytes32(forKey: .salt)
         signature = try c.decode(HexBytes.self, forKey: .signature)
     }
 

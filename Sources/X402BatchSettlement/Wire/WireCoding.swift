@@ -45,6 +45,14 @@ extension KeyedDecodingContainer {
         }
     }
 
+    /// A `bytes32` id or salt: canonical `0x` + 64 hex digits only (protocol.md B.11; `0X…` is rejected).
+    func decodeCanonicalBytes32(forKey key: Key) throws -> Bytes32 {
+        let text = try decode(String.self, forKey: key)
+        do { return try Bytes32(canonicalHex: text) } catch {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "not canonical 0x bytes32 hex: \(error)")
+        }
+    }
+
     /// A decimal string, or a JSON integer given as a number, returned as text.
     func decodeDecimalText(forKey key: Key) throws -> String {
         switch try decode(JSONValue.self, forKey: key) {

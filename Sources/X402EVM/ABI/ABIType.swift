@@ -184,13 +184,21 @@ struct SignatureParser {
     }
 
     /// Parses one type with array suffixes.
+    ///
+    /// `depth` is the nesting level the type starts at (1 at the top). Depth is bounded before anything deeper
+    /// is built: parentheses recurse at most ``ABI/maxDepth`` levels, and array suffixes are counted in the
+    /// loop that reads them, so hostile strings (`T[][]…`, `((((…))))`) fail with ``ABIError/tooDeep``
+    /// using constant stack instead of building a type too deep to validate or free.
     mutating func parseType(depth: Int = 1) throws(ABIError) -> ABIType {
         guard depth <= ABI.maxDepth else { throw .tooDeep }
         skipSpaces()
         var type: ABIType
+        // Levels from this type down to its deepest leaf (components were bounded while parsing them).
+        var height = 1
         if consume(0x28) {  // "("
             let params = try parseParameterList(depth: depth, allowIndexed: false)
             type = .tuple(params.map(\.type))
+            height = type.depth
         } else {
             let start = position
             guard let name = identifier() else { throw error() }
@@ -202,6 +210,8 @@ struct SignatureParser {
         }
         // Suffixes bind tightly (no space before "[" in canonical strings, tolerated here).
         while consume(0x5b) {  // "["
+            height += 1
+            guard depth - 1 + height <= ABI.maxDepth else { throw .tooDeep }
             skipSpaces()
             let start = position
             var n = 0

@@ -14,6 +14,14 @@ public enum EIP712Error: Error, Hashable, Sendable {
     case invalidTypeName(String)
     /// A field declaration is malformed (bad name, bad array suffix, not `{name, type}` strings).
     case invalidFieldDeclaration(type: String, field: String)
+    /// A field type has more than ``EIP712Types/maxDepth`` array suffixes (`T[][]…[]`).
+    case arrayNestingTooDeep(type: String, field: String)
+    /// The document declares more than ``EIP712Types/maxTypes`` structs.
+    case tooManyTypes(limit: Int)
+    /// A struct declares more than ``EIP712Types/maxFieldsPerType`` fields.
+    case tooManyFields(type: String, limit: Int)
+    /// The `encodeType` strings of all declared structs together exceed ``EIP712Types/maxEncodedTypeBytes``.
+    case encodedTypesTooLong(limit: Int)
     /// A struct declares the same field name twice.
     case duplicateField(type: String, field: String)
     /// A type is neither atomic nor declared in `types`.

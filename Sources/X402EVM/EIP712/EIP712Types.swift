@@ -25,29 +25,48 @@ indirect enum EIP712FieldType: Hashable, Sendable {
     case structure(String)
     case array(EIP712FieldType, count: Int?)
 
+    /// Why a member type string was rejected.
+    enum ParseFailure: Error {
+        /// Not a type string (bad suffix, bad name).
+        case invalid
+        /// More than the allowed number of array suffixes.
+        case tooDeep
+    }
+
     /// Parses a type string; names that are not atomic are struct references, resolved later.
-    init?(parsing text: Substring) {
-        if text.hasSuffix("]") {
-            guard let open = text.lastIndex(of: "["), let inner = EIP712FieldType(parsing: text[..<open]) else { return nil }
-            let digits = text[text.index(after: open)..<text.index(before: text.endIndex)]
+    ///
+    /// Array suffixes are read from the end in a loop (never by recursion), at most `maxArrayDepth` of them,
+    /// so hostile input costs time linear in its length and constant stack.
+    static func parse(_ text: Substring, maxArrayDepth: Int) -> Result<EIP712FieldType, ParseFailure> {
+        let utf8 = text.utf8
+        var end = utf8.endIndex
+        // Element counts of the suffixes, outermost (last written) first.
+        var counts: [Int?] = []
+        while end > utf8.startIndex, utf8[utf8.index(before: end)] == UInt8(ascii: "]") {
+            guard counts.count < maxArrayDepth else { return .failure(.tooDeep) }
+            let close = utf8.index(before: end)
+            guard let open = utf8[..<close].lastIndex(of: UInt8(ascii: "[")) else { return .failure(.invalid) }
+            let digits = utf8[utf8.index(after: open)..<close]
             if digits.isEmpty {
-                self = .array(inner, count: nil)
+                counts.append(nil)
             } else {
                 // Plain decimal digits, bounded so that a declared length cannot be absurd.
-                guard digits.count <= 7, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let count = Int(digits) else {
-                    return nil
-                }
-                self = .array(inner, count: count)
+                guard digits.count <= 7, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return .failure(.invalid) }
+                counts.append(digits.reduce(0) { $0 * 10 + Int($1 - 0x30) })
             }
-            return
+            end = open
         }
-        if let atomic = EIP712FieldType.atomic(text) {
-            self = atomic
-        } else if EIP712FieldType.isIdentifier(text) {
-            self = .structure(String(text))
+        let name = text[..<end]
+        var type: EIP712FieldType
+        if let atomic = EIP712FieldType.atomic(name) {
+            type = atomic
+        } else if EIP712FieldType.isIdentifier(name) {
+            type = .structure(String(name))
         } else {
-            return nil
+            return .failure(.invalid)
         }
+        for count in counts.reversed() { type = .array(type, count: count) }
+        return .success(type)
     }
 
     static func atomic(_ text: Substring) -> EIP712FieldType? {
@@ -81,8 +100,9 @@ indirect enum EIP712FieldType: Hashable, Sendable {
 
     /// The innermost element type.
     var core: EIP712FieldType {
-        if case .array(let inner, _) = self { return inner.core }
-        return self
+        var type = self
+        while case .array(let inner, _) = type { type = inner }
+        return type
     }
 }
 
@@ -91,6 +111,11 @@ indirect enum EIP712FieldType: Hashable, Sendable {
 ///
 /// Recursive types are allowed as EIP-712 permits (through arrays). A struct that reaches itself through
 /// plain struct members only can have no finite value; hashing one reports ``EIP712Error/cyclicType(_:)``.
+///
+/// Setup is near-linear in the size of the declarations: each struct's dependency set is computed once
+/// (strongly connected components, then one pass in dependency order), and a document may declare at most
+/// ``maxTypes`` structs of ``maxFieldsPerType`` fields whose `encodeType` strings total at most
+/// ``maxEncodedTypeBytes``, so a hostile document is rejected in about the time it takes to read it.
 public struct EIP712Types: Hashable, Sendable {
     struct StructInfo: Hashable, Sendable {
         var fields: [(name: String, type: EIP712FieldType)]
@@ -113,34 +138,138 @@ public struct EIP712Types: Hashable, Sendable {
     public let definitions: [String: [EIP712Field]]
     let structs: [String: StructInfo]
 
+    /// A document may declare at most this many structs (including `EIP712Domain`); more is
+    /// ``EIP712Error/tooManyTypes(limit:)``. Real documents (Permit2, ERC-3009, Seaport) declare about 20.
+    public static let maxTypes = 256
+
+    /// A struct may declare at most this many fields; more is ``EIP712Error/tooManyFields(type:limit:)``.
+    public static let maxFieldsPerType = 256
+
+    /// The `encodeType` strings of all declared structs together may hold at most this many UTF-8 bytes;
+    /// more is ``EIP712Error/encodedTypesTooLong(limit:)``.
+    public static let maxEncodedTypeBytes = 1 << 20
+
     /// Validates names and parses every member type.
     ///
-    /// Throws for a malformed struct name, field name or type string, or a duplicate field. Unknown
-    /// referenced types are reported when a struct that needs them is encoded.
+    /// Throws for a malformed struct name, field name or type string, a duplicate field, a type with more
+    /// than ``maxDepth`` array suffixes, or a document beyond ``maxTypes``, ``maxFieldsPerType`` or
+    /// ``maxEncodedTypeBytes``. Unknown referenced types are reported when a struct that needs them is encoded.
     public init(_ definitions: [String: [EIP712Field]]) throws(EIP712Error) {
-        var parsed: [String: [(name: String, type: EIP712FieldType)]] = [:]
-        for (name, fields) in definitions {
+        guard definitions.count <= Self.maxTypes else { throw .tooManyTypes(limit: Self.maxTypes) }
+        // Index structs in `encodeType` order (names are ASCII identifiers, so byte order is the sort order).
+        let names = definitions.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var index: [String: Int] = [:]
+        index.reserveCapacity(names.count)
+        for (i, name) in names.enumerated() { index[name] = i }
+
+        var parsed: [[(name: String, type: EIP712FieldType)]] = []
+        parsed.reserveCapacity(names.count)
+        for name in names {
+            let fields = definitions[name]!
             guard EIP712FieldType.isIdentifier(Substring(name)), EIP712FieldType.atomic(Substring(name)) == nil else {
                 throw .invalidTypeName(name)
             }
+            guard fields.count <= Self.maxFieldsPerType else { throw .tooManyFields(type: name, limit: Self.maxFieldsPerType) }
             var seen = Set<String>()
             var list: [(name: String, type: EIP712FieldType)] = []
+            list.reserveCapacity(fields.count)
             for field in fields {
                 guard !field.name.isEmpty,
-                      !field.name.unicodeScalars.contains(where: { "(),[] \t\n\r".unicodeScalars.contains($0) }),
-                      let type = EIP712FieldType(parsing: Substring(field.type))
+                      !field.name.unicodeScalars.contains(where: { "(),[] \t\n\r".unicodeScalars.contains($0) })
                 else { throw .invalidFieldDeclaration(type: name, field: field.name) }
+                let type: EIP712FieldType
+                switch EIP712FieldType.parse(Substring(field.type), maxArrayDepth: Self.maxDepth) {
+                case .success(let t): type = t
+                case .failure(.tooDeep): throw .arrayNestingTooDeep(type: name, field: field.name)
+                case .failure(.invalid): throw .invalidFieldDeclaration(type: name, field: field.name)
+                }
                 guard seen.insert(field.name).inserted else { throw .duplicateField(type: name, field: field.name) }
                 list.append((field.name, type))
             }
-            parsed[name] = list
+            parsed.append(list)
         }
+
+        // References between structs: through any member (for `encodeType`), and through plain struct
+        // members only (for cycles no finite value can satisfy).
+        let n = names.count
+        var edges = [[Int]](repeating: [], count: n)
+        var plainEdges = [[Int]](repeating: [], count: n)
+        var unknown = [String?](repeating: nil, count: n)
+        for (i, fields) in parsed.enumerated() {
+            for field in fields {
+                guard case .structure(let ref) = field.type.core else { continue }
+                guard let j = index[ref] else {
+                    if unknown[i] == nil { unknown[i] = ref }
+                    continue
+                }
+                edges[i].append(j)
+                if case .structure = field.type { plainEdges[i].append(j) }
+            }
+        }
+
+        // Dependency sets (bit sets over the sorted indices, self included), one pass over the components
+        // in dependency order: every member of a component shares the component's set.
+        let (component, componentCount) = Self.stronglyConnectedComponents(edges)
+        var members = [[Int]](repeating: [], count: componentCount)
+        for v in 0..<n { members[component[v]].append(v) }
+        let words = (n + 63) / 64
+        var deps = [UInt64](repeating: 0, count: componentCount * words)
+        var componentUnknown = [String?](repeating: nil, count: componentCount)
+        for c in 0..<componentCount {
+            for v in members[c] {
+                deps[c * words + v / 64] |= 1 << UInt64(v % 64)
+                if componentUnknown[c] == nil { componentUnknown[c] = unknown[v] }
+                for w in edges[v] where component[w] != c {
+                    // `component[w] < c`: finished already (components come out dependencies first).
+                    let d = component[w]
+                    for k in 0..<words { deps[c * words + k] |= deps[d * words + k] }
+                    if componentUnknown[c] == nil { componentUnknown[c] = componentUnknown[d] }
+                }
+            }
+        }
+
+        // Each struct's own signature, `Name(type name,…)`, as written.
+        let signatures = names.map { name in
+            name + "(" + definitions[name]!.map { $0.type + " " + $0.name }.joined(separator: ",") + ")"
+        }
+        func forEachDependency(of c: Int, _ body: (Int) -> Void) {
+            for k in 0..<words {
+                var word = deps[c * words + k]
+                while word != 0 {
+                    body(k * 64 + word.trailingZeroBitCount)
+                    word &= word &- 1
+                }
+            }
+        }
+
+        // Bound the total output before building any of it.
+        var componentLength = [Int](repeating: 0, count: componentCount)
+        var total = 0
+        for c in 0..<componentCount where componentUnknown[c] == nil {
+            var length = 0
+            forEachDependency(of: c) { length += signatures[$0].utf8.count }
+            componentLength[c] = length
+            total += length * members[c].count
+            guard total <= Self.maxEncodedTypeBytes else { throw .encodedTypesTooLong(limit: Self.maxEncodedTypeBytes) }
+        }
+
+        let cyclic = Self.cyclicVertices(plainEdges)
         var structs: [String: StructInfo] = [:]
-        for (name, fields) in parsed {
-            let encoded = EIP712Types.encodeType(name, parsed, definitions)
+        structs.reserveCapacity(n)
+        for (i, name) in names.enumerated() {
+            let c = component[i]
+            let encoded: Result<String, EIP712Error>
+            if let missing = componentUnknown[c] {
+                encoded = .failure(.unknownType(missing))
+            } else {
+                var text = signatures[i]
+                text.reserveCapacity(componentLength[c])
+                forEachDependency(of: c) { j in if j != i { text += signatures[j] } }
+                encoded = .success(text)
+            }
             structs[name] = StructInfo(
-                fields: fields, encodedType: encoded, typeHash: encoded.map { Keccak256.hash($0) },
-                isCyclic: EIP712Types.reachesItselfDirectly(name, parsed))
+                fields: parsed[i], encodedType: encoded, typeHash: encoded.map { Keccak256.hash($0) },
+                isCyclic: cyclic[i])
         }
         self.definitions = definitions
         self.structs = structs
@@ -149,40 +278,63 @@ public struct EIP712Types: Hashable, Sendable {
     public static func == (a: EIP712Types, b: EIP712Types) -> Bool { a.definitions == b.definitions }
     public func hash(into hasher: inout Hasher) { hasher.combine(definitions) }
 
-    private static func encodeType(
-        _ name: String, _ parsed: [String: [(name: String, type: EIP712FieldType)]], _ definitions: [String: [EIP712Field]]
-    ) -> Result<String, EIP712Error> {
-        // Transitive struct references, found iteratively (no recursion on hostile input).
-        var found: Set<String> = [name]
-        var stack = [name]
-        while let next = stack.popLast() {
-            for field in parsed[next] ?? [] {
-                guard case .structure(let ref) = field.type.core else { continue }
-                guard parsed[ref] != nil else { return .failure(.unknownType(ref)) }
-                if found.insert(ref).inserted { stack.append(ref) }
+    /// Tarjan's strongly connected components of the graph on `0..<edges.count`, without recursion.
+    ///
+    /// Components are numbered in the order they complete, so every component a vertex reaches has a number
+    /// no larger than its own.
+    static func stronglyConnectedComponents(_ edges: [[Int]]) -> (component: [Int], count: Int) {
+        let n = edges.count
+        var order = [Int](repeating: -1, count: n)
+        var low = [Int](repeating: 0, count: n)
+        var onStack = [Bool](repeating: false, count: n)
+        var stack: [Int] = []
+        var component = [Int](repeating: -1, count: n)
+        var count = 0
+        var visited = 0
+        var frames: [(vertex: Int, edge: Int)] = []
+        for root in 0..<n where order[root] < 0 {
+            order[root] = visited
+            low[root] = visited
+            visited += 1
+            stack.append(root)
+            onStack[root] = true
+            frames.append((root, 0))
+            while let (v, e) = frames.last {
+                if e < edges[v].count {
+                    frames[frames.count - 1].edge = e + 1
+                    let w = edges[v][e]
+                    if order[w] < 0 {
+                        order[w] = visited
+                        low[w] = visited
+                        visited += 1
+                        stack.append(w)
+                        onStack[w] = true
+                        frames.append((w, 0))
+                    } else if onStack[w] {
+                        low[v] = min(low[v], order[w])
+                    }
+                    continue
+                }
+                frames.removeLast()
+                if let parent = frames.last?.vertex { low[parent] = min(low[parent], low[v]) }
+                guard low[v] == order[v] else { continue }
+                while let w = stack.popLast() {
+                    onStack[w] = false
+                    component[w] = count
+                    if w == v { break }
+                }
+                count += 1
             }
         }
-        found.remove(name)
-        var text = ""
-        for type in [name] + found.sorted() {
-            text += type + "("
-            text += definitions[type]!.map { "\($0.type) \($0.name)" }.joined(separator: ",")
-            text += ")"
-        }
-        return .success(text)
+        return (component, count)
     }
 
-    private static func reachesItselfDirectly(_ name: String, _ parsed: [String: [(name: String, type: EIP712FieldType)]]) -> Bool {
-        var visited: Set<String> = []
-        var stack = [name]
-        while let next = stack.popLast() {
-            for field in parsed[next] ?? [] {
-                guard case .structure(let ref) = field.type else { continue }
-                if ref == name { return true }
-                if visited.insert(ref).inserted { stack.append(ref) }
-            }
-        }
-        return false
+    /// The vertices that lie on a cycle: in a component of two or more, or with an edge to themselves.
+    static func cyclicVertices(_ edges: [[Int]]) -> [Bool] {
+        let (component, count) = stronglyConnectedComponents(edges)
+        var size = [Int](repeating: 0, count: count)
+        for c in component { size[c] += 1 }
+        return edges.indices.map { v in size[component[v]] > 1 || edges[v].contains(v) }
     }
 
     private func info(_ type: String) throws(EIP712Error) -> StructInfo {
@@ -210,7 +362,8 @@ public struct EIP712Types: Hashable, Sendable {
         Keccak256.hash(try encodeData(type, value, depth: 0))
     }
 
-    /// Values may nest (structs and arrays) this deep; deeper is ``EIP712Error/nestingTooDeep``.
+    /// Values may nest (structs and arrays) this deep; deeper is ``EIP712Error/nestingTooDeep``. A field type
+    /// may have at most this many array suffixes (``EIP712Error/arrayNestingTooDeep(type:field:)``).
     public static let maxDepth = 64
 
     func encodeData(_ type: String, _ value: EIP712Value, depth: Int) throws(EIP712Error) -> [UInt8] {
