@@ -176,7 +176,7 @@ private let payload = PaymentPayload(payload: ["signature": "sig-1000"], accepte
         defer { server.stop() }
         struct Scheme: SchemeNetworkServer {
             let scheme = "fake"
-            func parsePrice(_ price: RoutePrice, network: Network) throws -> AssetAmount { AssetAmount(amount: "5", asset: "0xToken") }
+            func parsePrice(_ price: Price, network: Network) throws -> AssetAmount { AssetAmount(amount: "5", asset: "0xToken") }
         }
         let resourceServer = X402ResourceServer(facilitator: client(server.url)).register(Scheme(), for: "eip155:84532")
         try await resourceServer.initialize()

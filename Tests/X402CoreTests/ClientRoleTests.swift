@@ -41,7 +41,8 @@ import X402Core
     }
 
     @Test func maximumAmountComparesAsBigIntegers() throws {
-        let max256 = DecimalStringTests.max256, pow256 = DecimalStringTests.pow256
+        let max256 = "115792089237316195423570985008687907853269984665640564039457584007913129639935"  // 2^256 - 1
+        let pow256 = "115792089237316195423570985008687907853269984665640564039457584007913129639936"  // 2^256
         let client = X402Client(policy: PaymentSelectionPolicy(maxAmountPerPayment: max256))
             .register(FakeClientScheme(), for: .family("eip155"))
         // 2^256 is rejected, 2^256 - 1 (equal to the cap) accepted, even though it comes second.

@@ -60,7 +60,7 @@ import X402Core
         #expect(await #expect(throws: X402Error.self) { try await empty.initialize() }?.reason == .missingFacilitator)
         struct Picky: SchemeNetworkServer {
             let scheme = Fake.scheme
-            func parsePrice(_ price: RoutePrice, network: Network) throws -> AssetAmount { AssetAmount(amount: "1", asset: "a") }
+            func parsePrice(_ price: Price, network: Network) throws -> AssetAmount { AssetAmount(amount: "1", asset: "a") }
             func validateFacilitatorSupport(network: Network, supportedKind: SupportedKind, facilitatorExtensions: [String]) -> String? {
                 supportedKind.extra?["receiverAuthorizer"] == nil ? "no receiverAuthorizer" : nil
             }

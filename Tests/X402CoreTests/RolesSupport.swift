@@ -51,17 +51,15 @@ struct FakeServerScheme: SchemeNetworkServer {
     var enrichRequired: (@Sendable (PaymentRequiredContext) async throws -> [PaymentRequirements]?)?
     var settleFailure: (@Sendable (PaymentContext, X402Error) async -> SettleResponse?)?
 
-    func parsePrice(_ price: RoutePrice, network: Network) throws -> AssetAmount {
+    func parsePrice(_ price: Price, network: Network) throws -> AssetAmount {
         switch price {
         case .assetAmount(let a): return a
-        case .number(let text):
-            guard let amount = DecimalString.atomicAmount(fromDecimal: text, decimals: 6) else { throw X402Error(.invalidPrice, text) }
-            return AssetAmount(amount: amount, asset: Fake.asset, extra: ["name": "Fake"])
-        case .money(let text):
-            guard text.hasPrefix("$"), let amount = DecimalString.atomicAmount(fromDecimal: text.dropFirst(), decimals: 6) else {
-                throw X402Error(.invalidPrice, text)
+        case .money(let money):
+            // Money through the core's exact decimal parsing, with a fixed 6-decimal fake token.
+            guard let (amount, _) = try? money.parse(), let atomic = try? amount.atomicAmount(decimals: 6) else {
+                throw X402Error(.invalidPrice, "\(money)")
             }
-            return AssetAmount(amount: amount, asset: Fake.asset, extra: ["name": "Fake"])
+            return AssetAmount(amount: atomic.description, asset: Fake.asset, extra: ["name": "Fake"])
         }
     }
 
@@ -160,7 +158,7 @@ struct FakeDeployment {
         server.register(scheme(log), for: NetworkPattern(Fake.network))
     }
 
-    static func option(_ price: RoutePrice = "$0.001", network: Network = Fake.network) -> PaymentOption {
+    static func option(_ price: Price = "$0.001", network: Network = Fake.network) -> PaymentOption {
         PaymentOption(scheme: Fake.scheme, price: price, network: network, payTo: Fake.payTo)
     }
 

@@ -62,10 +62,11 @@ public final class X402Client: Sendable {
         }
         var affordable = allowed
         if let cap = policy.maxAmountPerPayment {
-            guard DecimalString.isCanonicalInteger(cap) else {
+            guard let capValue = try? UInt256(decimal: cap) else {
                 throw X402Error(.invalidPaymentRequirements, "maxAmountPerPayment '\(cap)' is not an atomic amount")
             }
-            affordable = allowed.filter { DecimalString.lessThanOrEqual($0.amount, cap) }
+            // Exact integer comparison; an amount that is not a uint256 decimal is never affordable.
+            affordable = allowed.filter { (try? UInt256(decimal: $0.amount)).map { $0 <= capValue } ?? false }
             guard !affordable.isEmpty else {
                 throw X402Error(.amountExceedsPolicy, "every offered amount is above the maximum of \(cap) per payment")
             }

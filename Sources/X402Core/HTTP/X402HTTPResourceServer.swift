@@ -168,7 +168,7 @@ public final class X402HTTPResourceServer: Sendable {
     /// the payment is settled.
     public func settle(_ payment: VerifiedPayment, responseStatus: HTTPResponse.Status,
                        responseHeaders: inout HTTPFields) async -> SettlementOutcome {
-        let override = responseHeaders[values: .settlementOverrides].first.flatMap(SettlementOverrideResolver.amount(fromHeader:))
+        let override = responseHeaders[values: .settlementOverrides].first.flatMap { SettlementOverrides(headerValue: $0)?.amount }
         responseHeaders[.settlementOverrides] = nil
         guard responseStatus.code < 400 else {
             await server.cancelPayment(payment.context, reason: .handlerFailed(status: responseStatus.code))
@@ -179,7 +179,7 @@ public final class X402HTTPResourceServer: Sendable {
             let decimals = server.scheme(effective.scheme, network: effective.network)?
                 .assetDecimals(asset: effective.asset, network: effective.network)
             do {
-                effective.amount = try SettlementOverrideResolver.resolve(override, price: effective.amount, decimals: decimals)
+                effective.amount = try Self.resolveOverride(override, price: effective.amount, decimals: decimals)
             } catch {
                 await server.cancelPayment(payment.context, reason: .settlementNotStarted)
                 return Self.settlementFailure(.failure(error.reason, message: error.message, network: effective.network))
@@ -191,6 +191,18 @@ public final class X402HTTPResourceServer: Sendable {
             outcome = .settled(response, headerFields: fields)
         }
         return outcome
+    }
+
+    /// The actual charge: `override` (B.14) applied to the atomic `price`, exactly, in integers.
+    static func resolveOverride(_ override: String, price: String, decimals: Int?) throws(X402Error) -> String {
+        guard let value = try? UInt256(decimal: price) else {
+            throw X402Error(.invalidPaymentRequirements, "price '\(price)' is not an atomic amount")
+        }
+        do {
+            return try SettlementOverrides.resolve(override, price: value, decimals: decimals).description
+        } catch {
+            throw X402Error(.invalidPaymentRequirements, "invalid settlement override '\(override)': \(error)", underlying: error)
+        }
     }
 
     /// Tells the scheme that the handler threw, so a verified payment is released without settlement.

@@ -165,11 +165,19 @@ public enum Money: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleB
     @inline(__always) static func isASCIIAlpha(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
 }
 
-/// A route price: a money amount (converted by the scheme with its network's assets), or an explicit
-/// atomic amount of a given asset.
-public enum Price: Sendable, Equatable {
+/// A route price as the application wrote it (protocol.md A.8): money (`"$0.01"`, `0.01`, `"1.5 USDC"`),
+/// converted to atomic units by the server scheme's `parsePrice` with its network's assets, or an explicit
+/// atomic amount of a given asset. Core never converts it itself.
+public enum Price: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     /// A human amount, converted to atomic units of the network's default asset (picked by ticker; `$`/`USD` → the first).
     case money(Money)
     /// An explicit atomic amount of a given token, used as is.
     case assetAmount(AssetAmount)
+
+    /// `.money(.string(value))`.
+    public init(stringLiteral value: String) { self = .money(.string(value)) }
+    /// `.money(.integer(value))`.
+    public init(integerLiteral value: Int) { self = .money(.integer(value)) }
+    /// `.money(.double(value))`, converted through its shortest decimal text, never float arithmetic.
+    public init(floatLiteral value: Double) { self = .money(.double(value)) }
 }

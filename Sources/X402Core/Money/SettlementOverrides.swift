@@ -21,7 +21,9 @@ public struct SettlementOverrides: Equatable, Sendable {
     /// Parses the header's JSON; `nil` when it is malformed or not an object (the SDK then ignores it).
     /// A numeric `amount` is taken as its JSON text.
     public init?(headerValue: String) {
-        guard let json = try? JSONParser.parse(headerValue), case .object(let o) = json else { return nil }
+        // The handler's own header, but still bounded like any header value.
+        guard headerValue.utf8.count <= HeaderCodec.maxEncodedLength,
+              let json = try? JSONParser.parse(headerValue), case .object(let o) = json else { return nil }
         switch o["amount"] {
         case .string(let s): amount = s
         case .number(let n): amount = n.text

@@ -139,7 +139,7 @@ public protocol SchemeNetworkServer: Sendable {
     var scheme: String { get }
 
     /// Turns a route price into an atomic amount of an asset on `network` (money parsing, default asset).
-    func parsePrice(_ price: RoutePrice, network: Network) throws -> AssetAmount
+    func parsePrice(_ price: Price, network: Network) throws -> AssetAmount
 
     /// Fills scheme-specific `extra` from the facilitator's `/supported` kind and extensions.
     func enhanceRequirements(_ requirements: PaymentRequirements, supportedKind: SupportedKind,

@@ -5,7 +5,7 @@ public struct PaymentOption: Sendable {
     /// Scheme id.
     public var scheme: String
     /// The route price; turned into an atomic amount by the scheme.
-    public var price: RoutePrice
+    public var price: Price
     /// CAIP-2 network.
     public var network: Network
     /// Receiver address.
@@ -16,7 +16,7 @@ public struct PaymentOption: Sendable {
     public var extra: JSONObject?
 
     /// Creates an option.
-    public init(scheme: String, price: RoutePrice, network: Network, payTo: String,
+    public init(scheme: String, price: Price, network: Network, payTo: String,
                 maxTimeoutSeconds: Int? = nil, extra: JSONObject? = nil) {
         self.scheme = scheme
         self.price = price
