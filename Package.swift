@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "X402AsyncHTTPClientTests",
             dependencies: [
-                "X402AsyncHTTPClient", "X402Core",
+                "X402AsyncHTTPClient", "X402Core", "X402Testing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],

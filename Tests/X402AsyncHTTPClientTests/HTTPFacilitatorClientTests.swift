@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import X402Testing
 import X402AsyncHTTPClient
 import X402Core
 

@@ -2,10 +2,12 @@ import Foundation
 import Synchronization
 import Testing
 @testable import X402EVMRPC
+import X402Testing
 
 /// Answers every JSON-RPC request with `result`, echoing its id.
-private func echo(_ result: JSONValue) -> @Sendable ([UInt8]) -> LoopbackHTTPServer.Response {
-    { body in
+private func echo(_ result: JSONValue) -> @Sendable (LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response {
+    { received in
+        let body = received.body
         func answer(_ request: JSONValue) -> JSONValue {
             ["jsonrpc": "2.0", "id": request["id"] ?? .null, "result": result]
         }
@@ -18,9 +20,10 @@ private func echo(_ result: JSONValue) -> @Sendable ([UInt8]) -> LoopbackHTTPSer
 @Suite struct HTTPTransportTests {
     @Test func postsJSONAndKeepsTheConnectionAlive() async throws {
         let seen = Mutex<[String]>([])
-        let server = try LoopbackHTTPServer { body in
+        let server = try LoopbackHTTPServer { request in
+            let body = request.body
             seen.withLock { $0.append(String(decoding: body, as: UTF8.self)) }
-            return echo(.string("0x14a34"))(body)
+            return echo(.string("0x14a34"))(request)
         }
         defer { server.stop() }
         let client = RPCClient(url: server.url)
@@ -28,7 +31,7 @@ private func echo(_ result: JSONValue) -> @Sendable ([UInt8]) -> LoopbackHTTPSer
         #expect(try await client.chainId() == 84532)
         let (a, b) = try await client.batch(.chainId, .chainId)
         #expect(try a.get() == 84532 && b.get() == 84532)
-        #expect(server.requests == 3)
+        #expect(server.requests.count == 3)
         #expect(server.connections == 1)
         #expect(seen.withLock { $0.first?.contains(#""method":"eth_chainId""#) } == true)
     }
@@ -84,9 +87,9 @@ private func echo(_ result: JSONValue) -> @Sendable ([UInt8]) -> LoopbackHTTPSer
     @Test func slowNodeTimesOut() async throws {
         // The handler cannot answer before the client has given up: it waits for the test to finish.
         let release = DispatchSemaphore(value: 0)
-        let server = try LoopbackHTTPServer { body in
+        let server = try LoopbackHTTPServer { request in
             release.wait()
-            return echo(.string("0x1"))(body)
+            return echo(.string("0x1"))(request)
         }
         defer {
             release.signal()

@@ -1,6 +1,7 @@
 import Logging
 import Synchronization
 import Testing
+import X402Testing
 @testable import X402EVMRPC
 
 /// Records every log call, at every level.
@@ -88,7 +89,7 @@ final class LogCapture: Sendable {
         let server = try LoopbackHTTPServer { _ in .init(body: Array(#"{"jsonrpc":"2.0","id":1,"result":true}"#.utf8)) }
         defer { server.stop() }
         // Infura/Alchemy-style URL with the key in the path, user info, and a key header.
-        let url = server.url.replacingOccurrences(of: "http://", with: "http://user:PASSWORD@") + "v3/PATHKEY?apikey=QUERYKEY"
+        let url = server.url.replacingOccurrences(of: "http://", with: "http://user:PASSWORD@") + "/v3/PATHKEY?apikey=QUERYKEY"
         let transport = HTTPTransport(url: url, headers: [("Authorization", "Bearer HEADERKEY")], logger: capture.logger)
         let client = RPCClient(transport: transport, logger: capture.logger)
         #expect(try await client.request("personal_unlockAccount", ["0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266", "PASSPHRASE", 60]) == true)

@@ -12,38 +12,63 @@ private let noSignal = Int32(MSG_NOSIGNAL)
 private let noSignal: Int32 = 0
 #endif
 
-/// A tiny blocking HTTP/1.1 server on 127.0.0.1 for transport tests (adapted from X402EVMRPCTests):
-/// the handler sees method, path, headers and body, and may delay or drop its answer.
-final class LoopbackHTTPServer: Sendable {
-    struct Request: Sendable {
-        var method: String
-        var path: String
-        var headers: [(String, String)]
-        var body: [UInt8]
+/// A tiny blocking HTTP/1.1 server on 127.0.0.1 for transport tests: real sockets, keep-alive, canned
+/// answers. The handler sees method, path, headers and body, and may delay or drop its answer.
+public final class LoopbackHTTPServer: Sendable {
+    /// One request as received.
+    public struct Request: Sendable {
+        /// `GET`, `POST`, ...
+        public var method: String
+        /// The request target, e.g. `/verify`.
+        public var path: String
+        /// Header lines in order, names as sent.
+        public var headers: [(String, String)]
+        /// The body (Content-Length framed).
+        public var body: [UInt8]
 
-        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+        /// The first value of header `name` (case-insensitive).
+        public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
     }
 
-    struct Response: Sendable {
-        var status: Int = 200
-        var body: [UInt8]
-        var headers: [(String, String)] = []
-        /// Sleep before answering.
-        var delay: Double = 0
+    /// The canned answer to one request.
+    public struct Response: Sendable {
+        /// HTTP status code.
+        public var status: Int
+        /// Body bytes (sent with `Content-Type: application/json` and a Content-Length).
+        public var body: [UInt8]
+        /// Extra header lines.
+        public var headers: [(String, String)]
+        /// Sleep this many seconds before answering.
+        public var delay: Double
         /// Close the connection without answering (the request was received).
-        var drop = false
+        public var drop: Bool
+
+        /// A response.
+        public init(status: Int = 200, body: [UInt8], headers: [(String, String)] = [], delay: Double = 0, drop: Bool = false) {
+            self.status = status
+            self.body = body
+            self.headers = headers
+            self.delay = delay
+            self.drop = drop
+        }
     }
 
-    let port: UInt16
+    /// The bound port.
+    public let port: UInt16
     private let listener: Int32
     private let handler: @Sendable (Request) -> Response
     private let received = Mutex<[Request]>([])
+    private let connectionCount = Mutex(0)
 
-    var url: String { "http://127.0.0.1:\(port)" }
-    var requests: [Request] { received.withLock { $0 } }
+    /// `http://127.0.0.1:<port>`.
+    public var url: String { "http://127.0.0.1:\(port)" }
+    /// Every request received so far, in order.
+    public var requests: [Request] { received.withLock { $0 } }
+    /// Connections accepted so far (keep-alive reuse shows as fewer connections than requests).
+    public var connections: Int { connectionCount.withLock { $0 } }
 
     /// Listens on `port` (0: any free port).
-    init(port: UInt16 = 0, _ handler: @escaping @Sendable (Request) -> Response) throws {
+    public init(port: UInt16 = 0, _ handler: @escaping @Sendable (Request) -> Response) throws {
         self.handler = handler
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
@@ -67,13 +92,14 @@ final class LoopbackHTTPServer: Sendable {
     }
 
     /// A loopback port with nothing listening on it (bound, then closed).
-    static func closedPort() throws -> UInt16 {
+    public static func closedPort() throws -> UInt16 {
         let server = try LoopbackHTTPServer { _ in Response(body: []) }
         server.stop()
         return server.port
     }
 
-    func stop() {
+    /// Stops accepting; open connections end when their peer closes them.
+    public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
@@ -82,6 +108,7 @@ final class LoopbackHTTPServer: Sendable {
         while true {
             let client = accept(listener, nil, nil)
             guard client >= 0 else { return }
+            connectionCount.withLock { $0 += 1 }
             Thread.detachNewThread { [self] in serve(client) }
         }
     }
