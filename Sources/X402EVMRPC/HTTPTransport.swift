@@ -50,6 +50,8 @@ public struct HTTPTransport: JSONRPCTransport {
         self.endpoint = RPCLog.endpoint(url)
     }
 
+    /// POSTs `body` as JSON to ``url`` within ``timeout``; a status other than 200, a timeout, a body over
+    /// ``maxResponseBytes`` or a connection failure becomes the matching ``RPCError``.
     public func roundTrip(_ body: [UInt8]) async throws(RPCError) -> [UInt8] {
         let clock = ContinuousClock()
         let start = clock.now

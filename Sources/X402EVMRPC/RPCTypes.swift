@@ -2,11 +2,17 @@ import X402EVM
 
 /// Which block a read refers to.
 public enum BlockTag: Sendable, Hashable {
+    /// `"latest"`: the newest block the node has imported.
     case latest
+    /// `"pending"`: the latest block plus the node's pending transactions.
     case pending
+    /// `"earliest"`: the oldest block the node serves, normally genesis.
     case earliest
+    /// `"safe"`: the newest block the consensus layer considers safe from reorgs.
     case safe
+    /// `"finalized"`: the newest finalized block, which cannot be reorged without slashing.
     case finalized
+    /// A block number, sent as a hex quantity (`0x1b4`).
     case number(UInt64)
 
     /// The JSON-RPC parameter: a tag name or a hex quantity.
@@ -24,13 +30,21 @@ public enum BlockTag: Sendable, Hashable {
 
 /// A message call for `eth_call` / `eth_estimateGas`. Nil fields are left for the node to choose.
 public struct CallRequest: Sendable, Hashable {
+    /// Sender (`from`); nil leaves it to the node (usually the zero address).
     public var from: Address?
+    /// Callee (`to`); nil simulates a contract creation.
     public var to: Address?
+    /// Calldata (`data`, hex): selector and ABI-encoded arguments, or init code when `to` is nil.
     public var data: [UInt8]
+    /// Wei sent with the call (`value`, hex quantity); nil means 0.
     public var value: UInt256?
+    /// Gas limit (`gas`, hex quantity); nil lets the node choose (its RPC gas cap).
     public var gas: UInt64?
+    /// Legacy gas price in wei (`gasPrice`, hex quantity); nil omits it.
     public var gasPrice: UInt256?
+    /// EIP-1559 fee cap in wei per gas (`maxFeePerGas`, hex quantity); nil omits it.
     public var maxFeePerGas: UInt256?
+    /// EIP-1559 tip cap in wei per gas (`maxPriorityFeePerGas`, hex quantity); nil omits it.
     public var maxPriorityFeePerGas: UInt256?
 
     /// Creates a call; `to == nil` simulates a contract creation with `data` as init code.
@@ -68,10 +82,13 @@ public struct CallRequest: Sendable, Hashable {
 public struct LogFilter: Sendable, Hashable {
     /// Either a block range or a single block hash.
     public enum Range: Sendable, Hashable {
+        /// `fromBlock` through `toBlock`, both inclusive.
         case blocks(from: BlockTag, to: BlockTag)
+        /// Only the block with this hash (`blockHash`, EIP-234).
         case blockHash(Bytes32)
     }
 
+    /// Which blocks to search: sent as `fromBlock`/`toBlock` or as `blockHash`, never both.
     public var range: Range
     /// Emitting contracts; empty means any.
     public var addresses: [Address]
@@ -120,14 +137,21 @@ public struct LogFilter: Sendable, Hashable {
 
 /// An event log.
 public struct Log: Sendable, Hashable {
+    /// The contract that emitted the log.
     public let address: Address
+    /// Indexed topics; the first is the event signature hash unless the event is anonymous.
     public let topics: [Bytes32]
+    /// The ABI-encoded non-indexed event arguments.
     public let data: [UInt8]
     /// Nil for pending logs.
     public let blockNumber: UInt64?
+    /// Hash of the containing block; nil for pending logs.
     public let blockHash: Bytes32?
+    /// Hash of the emitting transaction; nil for pending logs.
     public let transactionHash: Bytes32?
+    /// Position of the emitting transaction in its block; nil for pending logs.
     public let transactionIndex: UInt64?
+    /// Position of the log among all logs of its block; nil for pending logs.
     public let logIndex: UInt64?
     /// True when a reorg removed the log.
     public let removed: Bool
@@ -147,21 +171,29 @@ public struct Log: Sendable, Hashable {
 
 /// A mined transaction's receipt.
 public struct TransactionReceipt: Sendable, Hashable {
+    /// Hash of the transaction this receipt is for.
     public let transactionHash: Bytes32
+    /// Position of the transaction in its block.
     public let transactionIndex: UInt64
+    /// Hash of the block that includes the transaction.
     public let blockHash: Bytes32
+    /// Number of the block that includes the transaction.
     public let blockNumber: UInt64
+    /// The sending account, which signed the transaction and paid its gas.
     public let from: Address
     /// Nil for contract creations.
     public let to: Address?
     /// True when `status` is 1; false when the transaction reverted.
     public let succeeded: Bool
+    /// Gas this transaction consumed.
     public let gasUsed: UInt64
+    /// Gas consumed in the block by this and all earlier transactions.
     public let cumulativeGasUsed: UInt64
     /// Nil when the node does not report it (pre-London nodes).
     public let effectiveGasPrice: UInt256?
     /// The created contract, for contract creations.
     public let contractAddress: Address?
+    /// Events the transaction emitted, in order; empty when it reverted.
     public let logs: [Log]
     /// EIP-2718 type (0 legacy, 2 EIP-1559), when reported.
     public let type: UInt64?
@@ -189,22 +221,36 @@ public struct TransactionReceipt: Sendable, Hashable {
 
 /// A transaction as `eth_getTransactionByHash` reports it.
 public struct TransactionInfo: Sendable, Hashable {
+    /// Keccak-256 of the signed transaction's encoding, the id `eth_getTransactionByHash` takes.
     public let hash: Bytes32
+    /// EIP-2718 type (0 legacy, 1 EIP-2930, 2 EIP-1559, …); nil when the node omits it.
     public let type: UInt64?
+    /// EIP-155 chain id; nil for pre-EIP-155 legacy transactions.
     public let chainId: UInt64?
+    /// The sender's account nonce this transaction used.
     public let nonce: UInt64
+    /// The sender, recovered from the signature.
     public let from: Address
     /// Nil for contract creations.
     public let to: Address?
+    /// Wei transferred.
     public let value: UInt256
+    /// Calldata (`input`, or `data` on nodes that use that name).
     public let input: [UInt8]
+    /// Gas limit set by the sender.
     public let gas: UInt64
+    /// Gas price in wei: the bid of a legacy transaction; for EIP-1559 ones nodes report the effective price
+    /// once mined. Nil when omitted.
     public let gasPrice: UInt256?
+    /// EIP-1559 fee cap in wei per gas; nil for legacy transactions.
     public let maxFeePerGas: UInt256?
+    /// EIP-1559 tip cap in wei per gas; nil for legacy transactions.
     public let maxPriorityFeePerGas: UInt256?
     /// Nil while pending.
     public let blockNumber: UInt64?
+    /// Hash of the including block; nil while pending.
     public let blockHash: Bytes32?
+    /// Position in the including block; nil while pending.
     public let transactionIndex: UInt64?
 
     init(json: JSONValue) throws(RPCError) {
@@ -233,15 +279,21 @@ public struct TransactionInfo: Sendable, Hashable {
 
 /// A block header (with transaction hashes, not bodies).
 public struct Block: Sendable, Hashable {
+    /// Block number (height).
     public let number: UInt64
+    /// Hash of this block's header.
     public let hash: Bytes32
+    /// Hash of the previous block.
     public let parentHash: Bytes32
     /// Seconds since the Unix epoch.
     public let timestamp: UInt64
     /// Nil before London.
     public let baseFeePerGas: UInt256?
+    /// Most gas the block's transactions may consume together.
     public let gasLimit: UInt64
+    /// Gas consumed by all of the block's transactions.
     public let gasUsed: UInt64
+    /// The block's transactions in order (`transactions`; full bodies are reduced to their `hash`).
     public let transactionHashes: [Bytes32]
 
     init(json: JSONValue) throws(RPCError) {
@@ -263,9 +315,11 @@ public struct Block: Sendable, Hashable {
 
 /// `eth_feeHistory` result.
 public struct FeeHistory: Sendable, Hashable {
+    /// Number of the first block of the returned range.
     public let oldestBlock: UInt64
     /// One entry per block in the range plus the next block's base fee.
     public let baseFeePerGas: [UInt256]
+    /// Per block, `gasUsed / gasLimit`, from 0 to 1.
     public let gasUsedRatio: [Double]
     /// Per block, the priority fee at each requested percentile (empty when none were requested).
     public let reward: [[UInt256]]

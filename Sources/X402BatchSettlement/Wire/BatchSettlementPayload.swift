@@ -33,6 +33,8 @@ public enum BatchSettlementPayloadError: Error, Equatable, Sendable, CustomStrin
 
 /// The `type` values of batch-settlement payloads.
 public enum BatchSettlementPayloadKind: String, Sendable, Hashable, CaseIterable, Codable {
+    /// `deposit`, `voucher` and `refund` come from the client; `claim` and `settle` are server-authored
+    /// `/settle` payloads (protocol.md B.9.3).
     case deposit, voucher, refund, claim, settle
 }
 
@@ -41,11 +43,18 @@ public enum BatchSettlementPayloadKind: String, Sendable, Hashable, CaseIterable
 /// refund = `type` + `channelConfig`, `voucher`, and *enriched* when it also has `refundNonce` and
 /// `claims`; claim = `type` + `claims`; settle = `type` + `receiver`, `token`. Unknown keys are ignored.
 public enum BatchSettlementPayload: Hashable, Sendable {
+    /// Opens or tops up the channel (ERC-3009 or Permit2) and carries the voucher for this request.
     case deposit(DepositPayload)
+    /// A voucher for the new cumulative amount; verified, never sent to facilitator `/settle`.
     case voucher(VoucherPayload)
+    /// A client's cooperative refund request: a voucher for the charged total and an optional `amount`.
     case refund(RefundPayload)
+    /// A refund the server completed with `refundNonce`, `claims` and optional authorizer signatures,
+    /// ready for facilitator `/settle`.
     case enrichedRefund(EnrichedRefundPayload)
+    /// Server-authored batch of voucher claims, sent on chain with `claimWithSignature`.
     case claim(ClaimPayload)
+    /// Server-authored request to pay a receiver's claimed but unsettled funds for one token.
     case settle(SettlePayload)
 
     /// The payload's `type`.

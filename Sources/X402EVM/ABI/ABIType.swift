@@ -6,7 +6,9 @@ public indirect enum ABIType: Hashable, Sendable, CustomStringConvertible {
     case uint(Int)
     /// `intN` (two's complement), N in 8…256 by 8.
     case int(Int)
+    /// `address`: 20 bytes, left-padded with zeros to a 32-byte word.
     case address
+    /// `bool`: one word holding 0 or 1.
     case bool
     /// `bytesN`, N in 1…32.
     case fixedBytes(Int)
@@ -129,10 +131,14 @@ public indirect enum ABIType: Hashable, Sendable, CustomStringConvertible {
 
 /// A parameter of a function, event or error: its type, optional name and (events only) `indexed` flag.
 public struct ABIParameter: Hashable, Sendable {
+    /// The parameter's ABI type; only this enters selectors and event topics.
     public var type: ABIType
+    /// The parameter name, or empty; informational only, never hashed into selectors or topics.
     public var name: String
+    /// Events only: the value is a topic rather than part of the log data.
     public var indexed: Bool
 
+    /// Creates a parameter; unnamed and not indexed by default.
     public init(_ type: ABIType, name: String = "", indexed: Bool = false) {
         self.type = type
         self.name = name

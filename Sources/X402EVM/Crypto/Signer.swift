@@ -33,8 +33,10 @@ public struct PrivateKeySigner: Signer, CustomStringConvertible {
     /// Wraps a private key.
     public init(_ key: PrivateKey) { self.key = key }
 
+    /// The address derived from the key's public key.
     public var address: Address { key.address }
 
+    /// Signs in process (RFC 6979 nonce, low-s, `v ∈ {27, 28}`); never throws.
     public func sign(digest: Bytes32) async throws -> Signature { key.sign(digest: digest) }
 
     public var description: String { "PrivateKeySigner(\(key.address.checksummed))" }
