@@ -145,7 +145,7 @@ public enum JSONParser {
         mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
             guard depth <= limits.maxDepth else { throw error(.tooDeep) }
             i += 1
-            var object = JSONObject()
+            var object = JSONObject(capacity: 8)
             skipWhitespace()
             if i < b.count && b[i] == 0x7D { i += 1; return .object(object) }
             while true {
@@ -196,11 +196,9 @@ public enum JSONParser {
                 let c = b[i]
                 if c == 0x22 {
                     let slice = UnsafeBufferPointer(rebasing: b[start..<i])
-                    guard let s = String(validating: slice, as: UTF8.self) else {
-                        throw JSONParseError(.invalidUTF8, offset: start)
-                    }
+                    guard UTF8Validation.isValid(slice) else { throw JSONParseError(.invalidUTF8, offset: start) }
                     i += 1
-                    return s
+                    return String(decoding: slice, as: UTF8.self)
                 }
                 if c == 0x5C { break }
                 if c < 0x20 { throw error(.controlCharacter) }
@@ -247,8 +245,9 @@ public enum JSONParser {
                 i += 1
             }
             i += 1
-            guard let s = String(validating: out, as: UTF8.self) else { throw JSONParseError(.invalidUTF8, offset: start) }
-            return s
+            let valid = out.withUnsafeBufferPointer { UTF8Validation.isValid($0) }
+            guard valid else { throw JSONParseError(.invalidUTF8, offset: start) }
+            return String(decoding: out, as: UTF8.self)
         }
 
         /// Reads the 4 hex digits after `u` (at `i`), leaving `i` on the last digit.
@@ -269,5 +268,40 @@ public enum JSONParser {
             }
             return v
         }
+    }
+}
+
+/// Strict UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), with an
+/// ASCII fast path. Hand-written because the generic `String(validating:as:)` costs a metadata lookup per
+/// call, which dominated parsing of a typical header.
+enum UTF8Validation {
+    static func isValid(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            @inline(__always) func cont(_ k: Int) -> Bool { i + k < n && b[i + k] & 0xC0 == 0x80 }
+            switch c {
+            case 0xC2...0xDF:
+                guard cont(1) else { return false }
+                i += 2
+            case 0xE0...0xEF:
+                guard cont(1), cont(2) else { return false }
+                let c1 = b[i + 1]
+                if c == 0xE0 && c1 < 0xA0 { return false }  // overlong
+                if c == 0xED && c1 >= 0xA0 { return false }  // UTF-16 surrogates
+                i += 3
+            case 0xF0...0xF4:
+                guard cont(1), cont(2), cont(3) else { return false }
+                let c1 = b[i + 1]
+                if c == 0xF0 && c1 < 0x90 { return false }  // overlong
+                if c == 0xF4 && c1 >= 0x90 { return false }  // above U+10FFFF
+                i += 4
+            default:
+                return false
+            }
+        }
+        return true
     }
 }

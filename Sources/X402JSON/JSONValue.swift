@@ -1,5 +1,3 @@
-import OrderedCollections
-
 /// A JSON number kept exactly as its decimal text, so big integers never pass through `Double`.
 public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// The number's JSON text, e.g. `"900"`, `"-1.5e3"`.
@@ -146,40 +144,48 @@ extension String {
     /// Wire strings (JSON keys, addresses, token names) must compare this way.
     @inlinable
     public func utf8Equals(_ other: String) -> Bool {
-        let a = utf8, b = other.utf8
-        guard a.count == b.count else { return false }
-        if let r = a.withContiguousStorageIfAvailable({ pa in
-            b.withContiguousStorageIfAvailable { pb in pa.count == 0 || memcmpEqual(pa, pb) }
-        }), let r { return r }
-        return a.elementsEqual(b)
+        // Equal bytes imply canonical equivalence, so `==` (fast: bitwise / ASCII compare) rejects almost
+        // every mismatch; only when it says "equal" are the bytes checked, to tell NFC from NFD twins.
+        guard self == other else { return false }
+        return utf8.elementsEqual(other.utf8)
     }
 }
 
-@inlinable
-func memcmpEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-    UnsafeRawBufferPointer(a).elementsEqual(UnsafeRawBufferPointer(b))
-}
 
 /// A JSON object that preserves insertion order (so re-encoding reproduces the sender's bytes),
 /// looks keys up in O(1), and compares equal regardless of order, as JSON semantics require.
 /// Keys are compared by their UTF-8 bytes (see ``Swift/String/utf8Equals(_:)``).
+///
+/// Small objects (the wire's usual 2–10 keys) are a plain array scanned linearly, which beats hashing;
+/// past ``indexThreshold`` keys a hash index is built, so a hostile object of thousands of keys costs
+/// O(1) per lookup and per duplicate check.
 public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
-    /// One member: a key and its value, iterated in insertion order.
     public typealias Element = (key: String, value: JSONValue)
-    @usableFromInline var storage: OrderedDictionary<JSONKey, JSONValue>
+    @usableFromInline var storage: [Element]
+    /// Key → position; built once the object holds more than ``indexThreshold`` keys.
+    @usableFromInline var index: [JSONKey: Int]?
+
+    /// Key count above which lookups go through a hash index.
+    public static let indexThreshold = 16
 
     /// An empty object.
-    public init() { storage = [:] }
+    public init() { storage = [] }
 
     /// Builds an object from ordered pairs; a repeated key keeps its first position and last value.
     public init(_ pairs: [Element]) {
-        storage = [:]
+        storage = []
         storage.reserveCapacity(pairs.count)
-        for (k, v) in pairs { storage[JSONKey(k)] = v }
+        for (k, v) in pairs { self[k] = v }
     }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self.init(elements.map { (key: $0.0, value: $0.1) })
+    }
+
+    /// An empty object with room for `capacity` keys.
+    @usableFromInline init(capacity: Int) {
+        storage = []
+        storage.reserveCapacity(capacity)
     }
 
     /// Number of keys.
@@ -187,36 +193,63 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     /// True when there are no keys.
     public var isEmpty: Bool { storage.isEmpty }
     /// Keys in order.
-    public var keys: [String] { storage.keys.map(\.string) }
+    public var keys: [String] { storage.map(\.key) }
     /// Entries in order.
-    public var entries: [Element] { storage.map { (key: $0.key.string, value: $0.value) } }
+    public var entries: [Element] { storage }
+
+    @inlinable
+    func position(of key: String) -> Int? {
+        if let index { return index[JSONKey(key)] }
+        for i in storage.indices where storage[i].key.utf8Equals(key) { return i }
+        return nil
+    }
 
     /// Reads, replaces (in place, keeping the position) or, with `nil`, removes a key.
     public subscript(key: String) -> JSONValue? {
-        @inlinable get { storage[JSONKey(key)] }
-        set { storage[JSONKey(key)] = newValue }
+        @inlinable get { position(of: key).map { storage[$0].value } }
+        set {
+            if let i = position(of: key) {
+                if let newValue {
+                    storage[i].value = newValue
+                } else {
+                    storage.remove(at: i)
+                    rebuildIndex()
+                }
+            } else if let newValue {
+                append(key, newValue)
+            }
+        }
     }
 
     /// Inserts `value` under a new key; returns false (and changes nothing) when the key exists.
     @discardableResult
     public mutating func insertNew(_ key: String, _ value: JSONValue) -> Bool {
-        let k = JSONKey(key)
-        guard storage[k] == nil else { return false }
-        storage[k] = value
+        guard position(of: key) == nil else { return false }
+        append(key, value)
         return true
     }
 
-    /// Iterates the entries in order.
-    public struct Iterator: IteratorProtocol {
-        var base: OrderedDictionary<JSONKey, JSONValue>.Iterator
-        public mutating func next() -> Element? { base.next().map { (key: $0.key.string, value: $0.value) } }
+    mutating func append(_ key: String, _ value: JSONValue) {
+        storage.append((key, value))
+        if index != nil {
+            index![JSONKey(key)] = storage.count - 1
+        } else if storage.count > Self.indexThreshold {
+            rebuildIndex()
+        }
     }
 
-    public func makeIterator() -> Iterator { Iterator(base: storage.makeIterator()) }
+    mutating func rebuildIndex() {
+        guard storage.count > Self.indexThreshold else { index = nil; return }
+        var built = [JSONKey: Int](minimumCapacity: storage.count)
+        for (i, e) in storage.enumerated() { built[JSONKey(e.key)] = i }
+        index = built
+    }
+
+    public func makeIterator() -> IndexingIterator<[Element]> { storage.makeIterator() }
 
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.count == rhs.count else { return false }
-        for (k, v) in lhs.storage where rhs.storage[k] != v { return false }
+        for (k, v) in lhs.storage where rhs[k] != v { return false }
         return true
     }
 }

@@ -8,33 +8,63 @@ public struct AnyCodingKey: CodingKey, Sendable {
     public init(_ s: String) { self.stringValue = s }
 }
 
+/// The coding path as a chain of parent links, materialized only when an error needs it: decoding a
+/// well-formed payload then allocates nothing for paths.
+final class CodingPathNode {
+    let key: any CodingKey
+    let parent: CodingPathNode?
+
+    init(_ key: any CodingKey, parent: CodingPathNode?) {
+        self.key = key
+        self.parent = parent
+    }
+
+    static func path(_ node: CodingPathNode?) -> [any CodingKey] {
+        var keys: [any CodingKey] = []
+        var n = node
+        while let current = n {
+            keys.append(current.key)
+            n = current.parent
+        }
+        return keys.reversed()
+    }
+}
+
 /// `Decoder` over a parsed ``JSONValue``: integers are read exactly from the number text,
 /// unknown keys are ignored, `null` counts as absent for `decodeIfPresent`.
 struct JSONValueDecoder: Decoder {
     let value: JSONValue
-    let codingPath: [any CodingKey]
+    let node: CodingPathNode?
+    var codingPath: [any CodingKey] { CodingPathNode.path(node) }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    init(value: JSONValue, codingPath: [any CodingKey] = []) {
+    init(value: JSONValue, node: CodingPathNode? = nil) {
         self.value = value
-        self.codingPath = codingPath
+        self.node = node
+    }
+
+    init(value: JSONValue, codingPath: [any CodingKey]) {
+        self.value = value
+        var node: CodingPathNode?
+        for key in codingPath { node = CodingPathNode(key, parent: node) }
+        self.node = node
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let object) = value else {
             throw DecodingError.typeMismatch(JSONObject.self, .init(codingPath: codingPath, debugDescription: "expected an object, found \(value.kindName)"))
         }
-        return KeyedDecodingContainer(Keyed<Key>(object: object, codingPath: codingPath))
+        return KeyedDecodingContainer(Keyed<Key>(object: object, node: node))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .array(let items) = value else {
             throw DecodingError.typeMismatch([JSONValue].self, .init(codingPath: codingPath, debugDescription: "expected an array, found \(value.kindName)"))
         }
-        return Unkeyed(items: items, codingPath: codingPath)
+        return Unkeyed(items: items, node: node)
     }
 
-    func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(value: value, codingPath: codingPath) }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(value: value, parent: node, key: nil) }
 
     // MARK: scalar conversion shared by all containers
 
@@ -51,17 +81,32 @@ struct JSONValueDecoder: Decoder {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path: [any CodingKey]) throws -> T {
+        var node: CodingPathNode?
+        for key in path { node = CodingPathNode(key, parent: node) }
+        return try decode(type, value, node: node)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, node: CodingPathNode?) throws -> T {
         if T.self == JSONValue.self { return value as! T }
         if T.self == JSONObject.self {
-            guard case .object(let o) = value else { throw mismatch(type, value, path) }
+            guard case .object(let o) = value else { throw mismatch(type, value, CodingPathNode.path(node)) }
             return o as! T
         }
-        return try T(from: JSONValueDecoder(value: value, codingPath: path))
+        if T.self == String.self {
+            guard case .string(let s) = value else { throw mismatch(type, value, CodingPathNode.path(node)) }
+            return s as! T
+        }
+        return try T(from: JSONValueDecoder(value: value, node: node))
     }
 
     struct Single: SingleValueDecodingContainer {
         let value: JSONValue
-        let codingPath: [any CodingKey]
+        /// The container's parent path and own key (nil for a top-level single value).
+        let parent: CodingPathNode?
+        let key: (any CodingKey)?
+        var codingPath: [any CodingKey] {
+            key.map { CodingPathNode.path(parent) + [$0] } ?? CodingPathNode.path(parent)
+        }
         func decodeNil() -> Bool { value == .null }
         func decode(_ type: Bool.Type) throws -> Bool {
             guard case .bool(let b) = value else { throw JSONValueDecoder.mismatch(type, value, codingPath) }
@@ -89,12 +134,16 @@ struct JSONValueDecoder: Decoder {
         func decode(_ type: UInt16.Type) throws -> UInt16 { try JSONValueDecoder.integer(type, value, codingPath) }
         func decode(_ type: UInt32.Type) throws -> UInt32 { try JSONValueDecoder.integer(type, value, codingPath) }
         func decode(_ type: UInt64.Type) throws -> UInt64 { try JSONValueDecoder.integer(type, value, codingPath) }
-        func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONValueDecoder.decode(type, value, codingPath) }
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            try JSONValueDecoder.decode(type, value, node: key.map { CodingPathNode($0, parent: parent) } ?? parent)
+        }
     }
 
     struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
         let object: JSONObject
-        let codingPath: [any CodingKey]
+        let node: CodingPathNode?
+        var codingPath: [any CodingKey] { CodingPathNode.path(node) }
+        func child(_ key: any CodingKey) -> CodingPathNode { CodingPathNode(key, parent: node) }
         var allKeys: [Key] { object.keys.compactMap { Key(stringValue: $0) } }
         func contains(_ key: Key) -> Bool { object[key.stringValue] != nil }
 
@@ -104,7 +153,7 @@ struct JSONValueDecoder: Decoder {
             }
             return v
         }
-        func single(_ key: Key) throws -> Single { Single(value: try value(key), codingPath: codingPath + [key]) }
+        func single(_ key: Key) throws -> Single { Single(value: try value(key), parent: node, key: key) }
 
         func decodeNil(forKey key: Key) throws -> Bool { try value(key) == .null }
         func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try single(key).decode(type) }
@@ -122,43 +171,50 @@ struct JSONValueDecoder: Decoder {
         func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try single(key).decode(type) }
         func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try single(key).decode(type) }
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-            try JSONValueDecoder.decode(type, try value(key), codingPath + [key])
+            try JSONValueDecoder.decode(type, try value(key), node: child(key))
         }
 
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-            try JSONValueDecoder(value: try value(key), codingPath: codingPath + [key]).container(keyedBy: type)
+            try JSONValueDecoder(value: try value(key), node: child(key)).container(keyedBy: type)
         }
         func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-            try JSONValueDecoder(value: try value(key), codingPath: codingPath + [key]).unkeyedContainer()
+            try JSONValueDecoder(value: try value(key), node: child(key)).unkeyedContainer()
         }
         func superDecoder() throws -> any Decoder {
-            JSONValueDecoder(value: object["super"] ?? .null, codingPath: codingPath + [AnyCodingKey("super")])
+            JSONValueDecoder(value: object["super"] ?? .null, node: child(AnyCodingKey("super")))
         }
         func superDecoder(forKey key: Key) throws -> any Decoder {
-            JSONValueDecoder(value: object[key.stringValue] ?? .null, codingPath: codingPath + [key])
+            JSONValueDecoder(value: object[key.stringValue] ?? .null, node: child(key))
         }
     }
 
     struct Unkeyed: UnkeyedDecodingContainer {
         let items: [JSONValue]
-        let codingPath: [any CodingKey]
+        let node: CodingPathNode?
+        var codingPath: [any CodingKey] { CodingPathNode.path(node) }
         var currentIndex = 0
         var count: Int? { items.count }
         var isAtEnd: Bool { currentIndex >= items.count }
 
-        init(items: [JSONValue], codingPath: [any CodingKey]) {
+        init(items: [JSONValue], node: CodingPathNode?) {
             self.items = items
-            self.codingPath = codingPath
+            self.node = node
         }
 
-        mutating func next() throws -> (JSONValue, [any CodingKey]) {
+        mutating func next() throws -> (JSONValue, CodingPathNode) {
             guard !isAtEnd else {
                 throw DecodingError.valueNotFound(JSONValue.self, .init(codingPath: codingPath, debugDescription: "array exhausted"))
             }
             defer { currentIndex += 1 }
-            return (items[currentIndex], codingPath + [AnyCodingKey(intValue: currentIndex)])
+            return (items[currentIndex], CodingPathNode(AnyCodingKey(intValue: currentIndex), parent: node))
         }
-        mutating func single() throws -> Single { let (v, p) = try next(); return Single(value: v, codingPath: p) }
+        mutating func single() throws -> Single {
+            guard !isAtEnd else {
+                throw DecodingError.valueNotFound(JSONValue.self, .init(codingPath: codingPath, debugDescription: "array exhausted"))
+            }
+            defer { currentIndex += 1 }
+            return Single(value: items[currentIndex], parent: node, key: AnyCodingKey(intValue: currentIndex))
+        }
 
         mutating func decodeNil() throws -> Bool {
             guard !isAtEnd, items[currentIndex] == .null else { return false }
@@ -181,19 +237,19 @@ struct JSONValueDecoder: Decoder {
         mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try single().decode(type) }
         mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
             let (v, p) = try next()
-            return try JSONValueDecoder.decode(type, v, p)
+            return try JSONValueDecoder.decode(type, v, node: p)
         }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
             let (v, p) = try next()
-            return try JSONValueDecoder(value: v, codingPath: p).container(keyedBy: type)
+            return try JSONValueDecoder(value: v, node: p).container(keyedBy: type)
         }
         mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
             let (v, p) = try next()
-            return try JSONValueDecoder(value: v, codingPath: p).unkeyedContainer()
+            return try JSONValueDecoder(value: v, node: p).unkeyedContainer()
         }
         mutating func superDecoder() throws -> any Decoder {
             let (v, p) = try next()
-            return JSONValueDecoder(value: v, codingPath: p)
+            return JSONValueDecoder(value: v, node: p)
         }
     }
 }

@@ -1,5 +1,5 @@
 import Testing
-import X402JSON
+@testable import X402JSON
 
 /// Worst-case inputs: byte-wise keys, O(1) duplicate detection, and the size / key / depth caps.
 @Suite struct JSONLimitsTests {
@@ -70,5 +70,22 @@ import X402JSON
         #expect(!o.insertNew("c", 30) && o["c"] == 3)
         #expect(o == ["d": 4, "c": 3, "b": 20])  // order-insensitive equality
         #expect(o != ["d": 4, "c": 3, "b": 21])
+    }
+}
+
+/// The parser's own UTF-8 validation agrees with the standard library's on random and edge-case bytes.
+@Suite struct UTF8ValidationTests {
+    @Test func agreesWithTheStandardLibrary() {
+        var rng = SystemRandomNumberGenerator()
+        let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xA0, 0x9F, 0xED, 0xEF,
+                                    0xF0, 0x90, 0x8F, 0xF4, 0xF5, 0xFF]
+        for _ in 0..<50_000 {
+            let length = Int.random(in: 0...6, using: &rng)
+            let bytes = (0..<length).map { _ in
+                Bool.random(using: &rng) ? interesting.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng)
+            }
+            let ours = bytes.withUnsafeBufferPointer { UTF8Validation.isValid($0) }
+            #expect(ours == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
+        }
     }
 }
