@@ -207,7 +207,7 @@ public struct HeaderInspection: Sendable {
         }
         let expected = config.payerAuthorizer == .zero ? config.payer : config.payerAuthorizer
         let role = config.payerAuthorizer == .zero ? "payer" : "payerAuthorizer"
-        let message = Voucher(channelId: voucher.channelId, maxClaimableAmount: voucher.maxClaimableAmount)
+        let message = Voucher(channelId: voucher.channelId, maxClaimableAmount: voucher.maxClaimableAmount.value)
         guard voucher.signature.bytes.count == 65, let signature = try? Signature(voucher.signature.bytes) else {
             if config.payerAuthorizer == .zero {
                 notes.append("voucher signature is \(voucher.signature.bytes.count) bytes: an ERC-1271 wallet signature, checked on chain only")
@@ -229,7 +229,7 @@ public struct HeaderInspection: Sendable {
         } catch {
             problems.append(InspectionProblem(.voucherSignature, "voucher signature does not recover: \(error)"))
         }
-        if let price = (try? UInt256(decimal: requirement.amount))?.uint128, voucher.maxClaimableAmount < price {
+        if let price = (try? UInt256(decimal: requirement.amount))?.uint128, voucher.maxClaimableAmount.value < price {
             problems.append(InspectionProblem(.cumulativeAmountMismatch,
                 "voucher.maxClaimableAmount \(voucher.maxClaimableAmount) is below the price \(price)"))
         }

@@ -111,10 +111,10 @@ public enum BatchSettlementPayload: Hashable, Sendable {
         case .refund:
             try require(["channelConfig", "voucher"])
             if object["refundNonce"] != nil && object["claims"] != nil {
-                let amount: UInt128 = try r.amount("amount")
+                let amount = TokenAmount128(try r.amount("amount"))
                 self = .enrichedRefund(EnrichedRefundPayload(
                     channelConfig: try r.get("channelConfig"), voucher: try r.get("voucher"), amount: amount,
-                    refundNonce: try r.amount256("refundNonce"), claims: try r.get("claims"),
+                    refundNonce: TokenAmount(try r.amount256("refundNonce")), claims: try r.get("claims"),
                     refundAuthorizerSignature: try r.optional("refundAuthorizerSignature"),
                     claimAuthorizerSignature: try r.optional("claimAuthorizerSignature")))
             } else {

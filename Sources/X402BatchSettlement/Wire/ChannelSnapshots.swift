@@ -6,17 +6,23 @@ import X402EVM
 /// (protocol.md B.12/B.13). `refundNonce` is a decimal string and `withdrawRequestedAt` a number on
 /// the wire; both forms of each are accepted on decode, and absent ones default to 0 as in the SDK.
 public struct ChannelStateSnapshot: Codable, Hashable, Sendable {
+    // Stored in wire order, as `CodingKeys` lists them: the synthesized `encode(to:)` writes that order.
+    /// The channel.
     public var channelId: Bytes32
-    public var balance: UInt128
-    public var totalClaimed: UInt128
+    /// The channel's escrowed balance.
+    public var balance: TokenAmount128
+    /// The cumulative amount the receiver has claimed.
+    public var totalClaimed: TokenAmount128
     /// Unix seconds of a pending withdrawal's start, 0 when none (`uint40` on chain).
     public var withdrawRequestedAt: UInt64
-    public var refundNonce: UInt256
+    /// The channel's next refund nonce.
+    public var refundNonce: TokenAmount
     /// Added by the resource server: its charged cumulative total.
-    public var chargedCumulativeAmount: UInt128?
+    public var chargedCumulativeAmount: TokenAmount128?
 
-    public init(channelId: Bytes32, balance: UInt128, totalClaimed: UInt128, withdrawRequestedAt: UInt64 = 0,
-                refundNonce: UInt256 = .zero, chargedCumulativeAmount: UInt128? = nil) {
+    /// A snapshot from its fields.
+    public init(channelId: Bytes32, balance: TokenAmount128, totalClaimed: TokenAmount128, withdrawRequestedAt: UInt64 = 0,
+                refundNonce: TokenAmount = .zero, chargedCumulativeAmount: TokenAmount128? = nil) {
         self.channelId = channelId
         self.balance = balance
         self.totalClaimed = totalClaimed
@@ -29,49 +35,30 @@ public struct ChannelStateSnapshot: Codable, Hashable, Sendable {
         case channelId, balance, totalClaimed, withdrawRequestedAt, refundNonce, chargedCumulativeAmount
     }
 
+    // Hand-written decode (encode is synthesized): absent `withdrawRequestedAt`/`refundNonce` default to 0,
+    // and `withdrawRequestedAt` may also arrive as a decimal string.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         channelId = try c.decodeCanonicalBytes32(forKey: .channelId)
-        balance = try c.decodeAmount128(forKey: .balance)
-        totalClaimed = try c.decodeAmount128(forKey: .totalClaimed)
+        balance = try c.decode(TokenAmount128.self, forKey: .balance)
+        totalClaimed = try c.decode(TokenAmount128.self, forKey: .totalClaimed)
         withdrawRequestedAt = c.contains(.withdrawRequestedAt) ? try c.decodeLenientUInt64(forKey: .withdrawRequestedAt) : 0
-        refundNonce = c.contains(.refundNonce) ? try c.decodeAmount256(forKey: .refundNonce) : .zero
-        chargedCumulativeAmount = c.contains(.chargedCumulativeAmount) ? try c.decodeAmount128(forKey: .chargedCumulativeAmount) : nil
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(channelId, forKey: .channelId)
-        try c.encodeAmount(balance, forKey: .balance)
-        try c.encodeAmount(totalClaimed, forKey: .totalClaimed)
-        try c.encode(withdrawRequestedAt, forKey: .withdrawRequestedAt)
-        try c.encodeAmount(refundNonce, forKey: .refundNonce)
-        if let chargedCumulativeAmount { try c.encodeAmount(chargedCumulativeAmount, forKey: .chargedCumulativeAmount) }
+        refundNonce = c.contains(.refundNonce) ? try c.decode(TokenAmount.self, forKey: .refundNonce) : .zero
+        chargedCumulativeAmount = try c.decodeIfPresent(TokenAmount128.self, forKey: .chargedCumulativeAmount)
     }
 }
 
 /// The server's latest accepted voucher, sent in corrective 402s (`extra.voucherState`).
 public struct VoucherStateSnapshot: Codable, Hashable, Sendable {
-    public var signedMaxClaimable: UInt128?
+    /// `maxClaimableAmount` of the latest stored voucher.
+    public var signedMaxClaimable: TokenAmount128?
+    /// That voucher's signature.
     public var signature: HexBytes?
 
-    public init(signedMaxClaimable: UInt128? = nil, signature: HexBytes? = nil) {
+    /// A snapshot from its fields.
+    public init(signedMaxClaimable: TokenAmount128? = nil, signature: HexBytes? = nil) {
         self.signedMaxClaimable = signedMaxClaimable
         self.signature = signature
-    }
-
-    enum CodingKeys: String, CodingKey { case signedMaxClaimable, signature }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        signedMaxClaimable = c.contains(.signedMaxClaimable) ? try c.decodeAmount128(forKey: .signedMaxClaimable) : nil
-        signature = try c.decodeIfPresent(HexBytes.self, forKey: .signature)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        if let signedMaxClaimable { try c.encodeAmount(signedMaxClaimable, forKey: .signedMaxClaimable) }
-        try c.encodeIfPresent(signature, forKey: .signature)
     }
 }
 
@@ -89,10 +76,12 @@ public struct BatchSettlementRequirementsExtra: Codable, Hashable, Sendable {
     public var assetTransferMethod: AssetTransferMethod?
     /// Deposit-size hint, atomic decimal text (SDK extension; treat as optional).
     public var minDeposit: String?
-    /// Only in corrective 402s.
+    /// The server's channel snapshot; only in corrective 402s.
     public var channelState: ChannelStateSnapshot?
+    /// The server's latest accepted voucher; only in corrective 402s.
     public var voucherState: VoucherStateSnapshot?
 
+    /// A requirements extra from its fields (`withdrawDelay` defaults to the SDK's 900 s).
     public init(receiverAuthorizer: Address, withdrawDelay: UInt64 = 900, name: String? = nil, version: String? = nil,
                 assetTransferMethod: AssetTransferMethod? = nil, minDeposit: String? = nil,
                 channelState: ChannelStateSnapshot? = nil, voucherState: VoucherStateSnapshot? = nil) {
@@ -111,6 +100,7 @@ public struct BatchSettlementRequirementsExtra: Codable, Hashable, Sendable {
         case name, version, receiverAuthorizer, withdrawDelay, assetTransferMethod, minDeposit, channelState, voucherState
     }
 
+    // Hand-written decode (encode is synthesized): the SDK client's rules below; `minDeposit` is kept as text.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         receiverAuthorizer = try c.decode(Address.self, forKey: .receiverAuthorizer)
@@ -145,7 +135,7 @@ public struct BatchSettlementRequirementsExtra: Codable, Hashable, Sendable {
     public var transferMethod: AssetTransferMethod { assetTransferMethod ?? .eip3009 }
 
     /// `minDeposit` as an amount when it is a plain decimal that fits uint128.
-    public var minDepositAmount: UInt128? { minDeposit.flatMap { try? UInt128(decimalAmount: $0) } }
+    public var minDepositAmount: TokenAmount128? { minDeposit.flatMap { TokenAmount128(decimal: $0) } }
 
     /// Decodes the typed view from a requirement's `extra`.
     public init(extra: JSONObject) throws(X402JSONError) {
@@ -160,32 +150,19 @@ public struct BatchSettlementRequirementsExtra: Codable, Hashable, Sendable {
 
 /// Typed view of `SettleResponse.extra` / `VerifyResponse.extra` for batch-settlement (B.13).
 public struct BatchSettlementResponseExtra: Codable, Hashable, Sendable {
-    /// The actual charge of this request (after Settlement-Overrides); absent for refunds.
-    public var chargedAmount: UInt128?
+    // Stored in wire order (Python's server writes channelState before chargedAmount); Codable is synthesized.
+    /// The channel snapshot after this request.
     public var channelState: ChannelStateSnapshot?
+    /// The actual charge of this request (after Settlement-Overrides); absent for refunds.
+    public var chargedAmount: TokenAmount128?
+    /// The server's latest accepted voucher, when it sends one.
     public var voucherState: VoucherStateSnapshot?
 
-    public init(chargedAmount: UInt128? = nil, channelState: ChannelStateSnapshot? = nil, voucherState: VoucherStateSnapshot? = nil) {
+    /// A response extra from its fields.
+    public init(chargedAmount: TokenAmount128? = nil, channelState: ChannelStateSnapshot? = nil, voucherState: VoucherStateSnapshot? = nil) {
         self.chargedAmount = chargedAmount
         self.channelState = channelState
         self.voucherState = voucherState
-    }
-
-    // Python's server writes channelState before chargedAmount.
-    enum CodingKeys: String, CodingKey { case channelState, chargedAmount, voucherState }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        chargedAmount = c.contains(.chargedAmount) ? try c.decodeAmount128(forKey: .chargedAmount) : nil
-        channelState = try c.decodeIfPresent(ChannelStateSnapshot.self, forKey: .channelState)
-        voucherState = try c.decodeIfPresent(VoucherStateSnapshot.self, forKey: .voucherState)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(channelState, forKey: .channelState)
-        if let chargedAmount { try c.encodeAmount(chargedAmount, forKey: .chargedAmount) }
-        try c.encodeIfPresent(voucherState, forKey: .voucherState)
     }
 
     /// Decodes the typed view from a response's `extra`.

@@ -4,110 +4,83 @@ import X402EVM
 
 /// A payer's cumulative voucher as carried in client payloads: `{channelId, maxClaimableAmount, signature}`.
 public struct SignedVoucher: Codable, Hashable, Sendable {
+    /// The channel the voucher is for (canonical `0x` + 64 hex digits on the wire).
     public var channelId: Bytes32
-    public var maxClaimableAmount: UInt128
+    /// The signed cumulative ceiling the receiver may claim.
+    public var maxClaimableAmount: TokenAmount128
     /// EIP-712 `Voucher` signature: 65-byte ECDSA, or an ERC-1271 blob for contract payers.
     public var signature: HexBytes
 
-    public init(channelId: Bytes32, maxClaimableAmount: UInt128, signature: HexBytes) {
+    /// A voucher from its fields.
+    public init(channelId: Bytes32, maxClaimableAmount: TokenAmount128, signature: HexBytes) {
         self.channelId = channelId
         self.maxClaimableAmount = maxClaimableAmount
         self.signature = signature
-    }
-
-    enum CodingKeys: String, CodingKey { case channelId, maxClaimableAmount, signature }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        channelId = try c.decodeCanonicalBytes32(forKey: .channelId)
-        maxClaimableAmount = try c.decodeAmount128(forKey: .maxClaimableAmount)
-        signature = try c.decode(HexBytes.self, forKey: .signature)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(channelId, forKey: .channelId)
-        try c.encodeAmount(maxClaimableAmount, forKey: .maxClaimableAmount)
-        try c.encode(signature, forKey: .signature)
     }
 }
 
 /// ERC-3009 `ReceiveWithAuthorization` fields of a deposit (protocol.md B.5); the rest is implied by the channel.
 public struct ERC3009Authorization: Codable, Hashable, Sendable {
-    public var validAfter: UInt256
-    public var validBefore: UInt256
+    /// Unix seconds after which the authorization is valid (usually 0).
+    public var validAfter: TokenAmount
+    /// Unix seconds before which the authorization must be used.
+    public var validBefore: TokenAmount
     /// 32 random bytes; ABI-encoded as `uint256`, and `nonce = keccak256(channelId ‖ salt)`.
     public var salt: Bytes32
+    /// The payer's `ReceiveWithAuthorization` signature.
     public var signature: HexBytes
 
-    public init(validAfter: UInt256 = .zero, validBefore: UInt256, salt: Bytes32, signature: HexBytes) {
+    /// An authorization from its fields.
+    public init(validAfter: TokenAmount = .zero, validBefore: TokenAmount, salt: Bytes32, signature: HexBytes) {
         self.validAfter = validAfter
         self.validBefore = validBefore
         self.salt = salt
         self.signature = signature
     }
-
-    enum CodingKeys: String, CodingKey { case validAfter, validBefore, salt, signature }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        validAfter = try c.decodeAmount256(forKey: .validAfter)
-        validBefore = try c.decodeAmount256(forKey: .validBefore)
-        salt = try c.decodeCanonicalBytes32(forKey: .salt)
-        signature = try c.decode(HexBytes.self, forKey: .signature)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeAmount(validAfter, forKey: .validAfter)
-        try c.encodeAmount(validBefore, forKey: .validBefore)
-        try c.encode(salt, forKey: .salt)
-        try c.encode(signature, forKey: .signature)
-    }
 }
 
 /// Permit2 `PermitWitnessTransferFrom` of a deposit (protocol.md B.6).
 public struct Permit2Authorization: Codable, Hashable, Sendable {
+    /// Permit2 `TokenPermissions`: the token and the amount the signature lets the collector pull.
     public struct TokenPermissions: Codable, Hashable, Sendable {
+        /// The ERC-20 token.
         public var token: Address
-        public var amount: UInt256
+        /// The permitted amount (atomic units).
+        public var amount: TokenAmount
 
-        public init(token: Address, amount: UInt256) {
+        /// Permissions from their fields.
+        public init(token: Address, amount: TokenAmount) {
             self.token = token
             self.amount = amount
         }
-
-        enum CodingKeys: String, CodingKey { case token, amount }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            token = try c.decode(Address.self, forKey: .token)
-            amount = try c.decodeAmount256(forKey: .amount)
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(token, forKey: .token)
-            try c.encodeAmount(amount, forKey: .amount)
-        }
     }
 
+    /// The `DepositWitness` binding the permit to one channel.
     public struct Witness: Codable, Hashable, Sendable {
+        /// The channel the deposit is for.
         public var channelId: Bytes32
+        /// A witness for `channelId`.
         public init(channelId: Bytes32) { self.channelId = channelId }
     }
 
+    // Stored in wire order (synthesized Codable encodes in this order).
+    /// The payer (token owner).
     public var from: Address
+    /// Token and amount.
     public var permitted: TokenPermissions
     /// Must be the Permit2 deposit collector.
     public var spender: Address
-    /// Decimal on the wire (not hex).
-    public var nonce: UInt256
-    public var deadline: UInt256
+    /// Permit2's unordered nonce; decimal on the wire (not hex).
+    public var nonce: TokenAmount
+    /// Unix seconds after which the permit expires.
+    public var deadline: TokenAmount
+    /// The channel binding.
     public var witness: Witness
+    /// The payer's `PermitWitnessTransferFrom` signature.
     public var signature: HexBytes
 
-    public init(from: Address, permitted: TokenPermissions, spender: Address, nonce: UInt256, deadline: UInt256,
+    /// A Permit2 authorization from its fields.
+    public init(from: Address, permitted: TokenPermissions, spender: Address, nonce: TokenAmount, deadline: TokenAmount,
                 witness: Witness, signature: HexBytes) {
         self.from = from
         self.permitted = permitted
@@ -117,39 +90,18 @@ public struct Permit2Authorization: Codable, Hashable, Sendable {
         self.witness = witness
         self.signature = signature
     }
-
-    enum CodingKeys: String, CodingKey { case from, permitted, spender, nonce, deadline, witness, signature }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        from = try c.decode(Address.self, forKey: .from)
-        permitted = try c.decode(TokenPermissions.self, forKey: .permitted)
-        spender = try c.decode(Address.self, forKey: .spender)
-        nonce = try c.decodeAmount256(forKey: .nonce)
-        deadline = try c.decodeAmount256(forKey: .deadline)
-        witness = try c.decode(Witness.self, forKey: .witness)
-        signature = try c.decode(HexBytes.self, forKey: .signature)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(from, forKey: .from)
-        try c.encode(permitted, forKey: .permitted)
-        try c.encode(spender, forKey: .spender)
-        try c.encodeAmount(nonce, forKey: .nonce)
-        try c.encodeAmount(deadline, forKey: .deadline)
-        try c.encode(witness, forKey: .witness)
-        try c.encode(signature, forKey: .signature)
-    }
 }
 
 /// `deposit.authorization`: exactly one of `erc3009Authorization` / `permit2Authorization`.
 public enum DepositAuthorization: Codable, Hashable, Sendable {
+    /// An ERC-3009 `ReceiveWithAuthorization` deposit.
     case erc3009(ERC3009Authorization)
+    /// A Permit2 `PermitWitnessTransferFrom` deposit.
     case permit2(Permit2Authorization)
 
     enum CodingKeys: String, CodingKey { case erc3009Authorization, permit2Authorization }
 
+    // Hand-written: a one-key object whose key picks the case, and exactly one of the two must be present.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let e = try c.decodeIfPresent(ERC3009Authorization.self, forKey: .erc3009Authorization)
@@ -174,73 +126,73 @@ public enum DepositAuthorization: Codable, Hashable, Sendable {
 
 /// `payload.deposit`: the amount to escrow and its authorization.
 public struct DepositFields: Codable, Hashable, Sendable {
-    public var amount: UInt128
+    /// The amount to add to the channel balance.
+    public var amount: TokenAmount128
+    /// How the token transfer is authorized.
     public var authorization: DepositAuthorization
 
-    public init(amount: UInt128, authorization: DepositAuthorization) {
+    /// Deposit fields from their parts.
+    public init(amount: TokenAmount128, authorization: DepositAuthorization) {
         self.amount = amount
         self.authorization = authorization
-    }
-
-    enum CodingKeys: String, CodingKey { case amount, authorization }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        amount = try c.decodeAmount128(forKey: .amount)
-        authorization = try c.decode(DepositAuthorization.self, forKey: .authorization)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeAmount(amount, forKey: .amount)
-        try c.encode(authorization, forKey: .authorization)
     }
 }
 
 /// One claim row `{voucher:{channel, maxClaimableAmount}, signature, totalClaimed}` (wire form of the
 /// contract's `VoucherClaim`).
 public struct ClaimRowPayload: Codable, Hashable, Sendable {
-    public var channel: ChannelConfig
-    public var maxClaimableAmount: UInt128
+    /// The row's `voucher` object: the channel and the voucher's signed ceiling.
+    public struct VoucherFields: Codable, Hashable, Sendable {
+        /// The full channel config.
+        public var channel: ChannelConfig
+        /// The voucher's signed cumulative ceiling.
+        public var maxClaimableAmount: TokenAmount128
+
+        /// Voucher fields from their parts.
+        public init(channel: ChannelConfig, maxClaimableAmount: TokenAmount128) {
+            self.channel = channel
+            self.maxClaimableAmount = maxClaimableAmount
+        }
+    }
+
+    // Stored in wire order (synthesized Codable encodes in this order).
+    /// The claimed voucher.
+    public var voucher: VoucherFields
     /// The payer's voucher signature.
     public var signature: HexBytes
-    public var totalClaimed: UInt128
+    /// The cumulative amount claimed after this row (≤ `maxClaimableAmount`).
+    public var totalClaimed: TokenAmount128
 
-    public init(channel: ChannelConfig, maxClaimableAmount: UInt128, signature: HexBytes, totalClaimed: UInt128) {
-        self.channel = channel
-        self.maxClaimableAmount = maxClaimableAmount
+    /// A row from its fields.
+    public init(channel: ChannelConfig, maxClaimableAmount: TokenAmount128, signature: HexBytes, totalClaimed: TokenAmount128) {
+        self.voucher = VoucherFields(channel: channel, maxClaimableAmount: maxClaimableAmount)
         self.signature = signature
         self.totalClaimed = totalClaimed
     }
 
-    enum CodingKeys: String, CodingKey { case voucher, signature, totalClaimed }
-    enum VoucherKeys: String, CodingKey { case channel, maxClaimableAmount }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let v = try c.nestedContainer(keyedBy: VoucherKeys.self, forKey: .voucher)
-        channel = try v.decode(ChannelConfig.self, forKey: .channel)
-        maxClaimableAmount = try v.decodeAmount128(forKey: .maxClaimableAmount)
-        signature = try c.decode(HexBytes.self, forKey: .signature)
-        totalClaimed = try c.decodeAmount128(forKey: .totalClaimed)
+    /// `voucher.channel`.
+    public var channel: ChannelConfig {
+        get { voucher.channel }
+        set { voucher.channel = newValue }
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        var v = c.nestedContainer(keyedBy: VoucherKeys.self, forKey: .voucher)
-        try v.encode(channel, forKey: .channel)
-        try v.encodeAmount(maxClaimableAmount, forKey: .maxClaimableAmount)
-        try c.encode(signature, forKey: .signature)
-        try c.encodeAmount(totalClaimed, forKey: .totalClaimed)
+    /// `voucher.maxClaimableAmount`.
+    public var maxClaimableAmount: TokenAmount128 {
+        get { voucher.maxClaimableAmount }
+        set { voucher.maxClaimableAmount = newValue }
     }
 }
 
 /// `type:"deposit"`: open or top up a channel; the voucher already covers this request.
 public struct DepositPayload: Hashable, Sendable {
+    /// The channel being opened or topped up.
     public var channelConfig: ChannelConfig
+    /// The voucher for this request.
     public var voucher: SignedVoucher
+    /// The amount and its authorization.
     public var deposit: DepositFields
 
+    /// A deposit payload from its parts.
     public init(channelConfig: ChannelConfig, voucher: SignedVoucher, deposit: DepositFields) {
         self.channelConfig = channelConfig
         self.voucher = voucher
@@ -250,9 +202,12 @@ public struct DepositPayload: Hashable, Sendable {
 
 /// `type:"voucher"`: a later request on an open channel.
 public struct VoucherPayload: Hashable, Sendable {
+    /// The open channel.
     public var channelConfig: ChannelConfig
+    /// The voucher for this request.
     public var voucher: SignedVoucher
 
+    /// A voucher payload from its parts.
     public init(channelConfig: ChannelConfig, voucher: SignedVoucher) {
         self.channelConfig = channelConfig
         self.voucher = voucher
@@ -261,12 +216,15 @@ public struct VoucherPayload: Hashable, Sendable {
 
 /// `type:"refund"` from the client: a zero-charge voucher and an optional partial amount.
 public struct RefundPayload: Hashable, Sendable {
+    /// The channel to refund from.
     public var channelConfig: ChannelConfig
+    /// A voucher at the current charged total (no request amount added).
     public var voucher: SignedVoucher
     /// Requested refund as sent (decimal text; absent = full refund). Kept raw so the server can answer
     /// a malformed value with `refund_amount_invalid`; see ``amountValue``.
     public var amount: String?
 
+    /// A refund request from its parts.
     public init(channelConfig: ChannelConfig, voucher: SignedVoucher, amount: String? = nil) {
         self.channelConfig = channelConfig
         self.voucher = voucher
@@ -274,21 +232,28 @@ public struct RefundPayload: Hashable, Sendable {
     }
 
     /// `amount` when it is a plain decimal (`^[0-9]+$`) that fits uint128.
-    public var amountValue: UInt128? { amount.flatMap { try? UInt128(decimalAmount: $0) } }
+    public var amountValue: TokenAmount128? { amount.flatMap { TokenAmount128(decimal: $0) } }
 }
 
 /// `type:"refund"` after server enrichment (protocol.md B.9.3), sent to facilitator `/settle`.
 public struct EnrichedRefundPayload: Hashable, Sendable {
+    /// The channel to refund from.
     public var channelConfig: ChannelConfig
+    /// The client's zero-charge voucher.
     public var voucher: SignedVoucher
-    public var amount: UInt128
-    public var refundNonce: UInt256
+    /// The amount to refund (the client's, or the remaining balance when it omitted one).
+    public var amount: TokenAmount128
+    /// The channel's on-chain refund nonce the `Refund` signature covers.
+    public var refundNonce: TokenAmount
+    /// Claims settled together with the refund.
     public var claims: [ClaimRowPayload]
     /// Present only when the server holds the receiver-authorizer key.
     public var refundAuthorizerSignature: HexBytes?
+    /// `ClaimBatch` signature over `claims`; present only when the server holds the receiver-authorizer key.
     public var claimAuthorizerSignature: HexBytes?
 
-    public init(channelConfig: ChannelConfig, voucher: SignedVoucher, amount: UInt128, refundNonce: UInt256,
+    /// An enriched refund from its parts.
+    public init(channelConfig: ChannelConfig, voucher: SignedVoucher, amount: TokenAmount128, refundNonce: TokenAmount,
                 claims: [ClaimRowPayload], refundAuthorizerSignature: HexBytes? = nil, claimAuthorizerSignature: HexBytes? = nil) {
         self.channelConfig = channelConfig
         self.voucher = voucher
@@ -302,10 +267,12 @@ public struct EnrichedRefundPayload: Hashable, Sendable {
 
 /// `type:"claim"`: a batch of voucher claims (server → facilitator).
 public struct ClaimPayload: Hashable, Sendable {
+    /// The rows to claim.
     public var claims: [ClaimRowPayload]
     /// `ClaimBatch` signature; omitted when the facilitator holds the receiver-authorizer key.
     public var claimAuthorizerSignature: HexBytes?
 
+    /// A claim payload from its parts.
     public init(claims: [ClaimRowPayload], claimAuthorizerSignature: HexBytes? = nil) {
         self.claims = claims
         self.claimAuthorizerSignature = claimAuthorizerSignature
@@ -314,9 +281,12 @@ public struct ClaimPayload: Hashable, Sendable {
 
 /// `type:"settle"`: sweep claimed funds of (receiver, token) to the receiver.
 public struct SettlePayload: Hashable, Sendable {
+    /// The receiver whose claimed funds are swept.
     public var receiver: Address
+    /// The token to sweep.
     public var token: Address
 
+    /// A settle payload from its parts.
     public init(receiver: Address, token: Address) {
         self.receiver = receiver
         self.token = token

@@ -4,8 +4,10 @@ import X402EVM
 
 /// Raw bytes written as `0x` hex: signatures (65-byte ECDSA, ERC-1271 or ERC-6492 blobs) kept verbatim.
 public struct HexBytes: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The raw bytes.
     public var bytes: [UInt8]
 
+    /// Wraps raw bytes.
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     /// `0x`-prefixed hex of any case.
@@ -15,6 +17,7 @@ public struct HexBytes: Hashable, Sendable, Codable, CustomStringConvertible {
     public var hex: String { Hex.encode(bytes) }
     public var description: String { hex }
 
+    // Hand-written: a single `0x` hex string, not a byte array.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let text = try c.decode(String.self)
@@ -30,18 +33,13 @@ public struct HexBytes: Hashable, Sendable, Codable, CustomStringConvertible {
 }
 
 extension KeyedDecodingContainer {
-    /// Amounts travel as decimal strings; like the SDK (`str(value)`) a JSON integer is accepted too.
-    func decodeAmount128(forKey key: Key) throws -> UInt128 {
-        let text = try decodeDecimalText(forKey: key)
-        do { return try UInt128(decimalAmount: text) } catch {
-            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "\(text) is not a uint128 decimal: \(error)")
-        }
-    }
-
-    func decodeAmount256(forKey key: Key) throws -> UInt256 {
-        let text = try decodeDecimalText(forKey: key)
-        do { return try UInt256(decimal: text) } catch {
-            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "\(text) is not a uint256 decimal: \(error)")
+    /// A decimal string, or a JSON integer given as a number, returned as text (`extra.minDeposit`, kept raw).
+    func decodeDecimalText(forKey key: Key) throws -> String {
+        switch try decode(JSONValue.self, forKey: key) {
+        case .string(let s): return s
+        case .number(let n) where n.isInteger: return n.text
+        default:
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected a decimal string")
         }
     }
 
@@ -53,17 +51,7 @@ extension KeyedDecodingContainer {
         }
     }
 
-    /// A decimal string, or a JSON integer given as a number, returned as text.
-    func decodeDecimalText(forKey key: Key) throws -> String {
-        switch try decode(JSONValue.self, forKey: key) {
-        case .string(let s): return s
-        case .number(let n) where n.isInteger: return n.text
-        default:
-            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected a decimal string")
-        }
-    }
-
-    /// A JSON integer, or (leniently) a decimal string, as `UInt64`.
+    /// A JSON integer, or (leniently) a decimal string, as `UInt64` (`channelState.withdrawRequestedAt`).
     func decodeLenientUInt64(forKey key: Key) throws -> UInt64 {
         let text: String
         switch try decode(JSONValue.self, forKey: key) {
@@ -76,9 +64,4 @@ extension KeyedDecodingContainer {
         }
         return v
     }
-}
-
-extension KeyedEncodingContainer {
-    mutating func encodeAmount(_ value: UInt128, forKey key: Key) throws { try encode(String(value), forKey: key) }
-    mutating func encodeAmount(_ value: UInt256, forKey key: Key) throws { try encode(value.description, forKey: key) }
 }
