@@ -43,6 +43,7 @@ let package = Package(
         ),
         .target(
             name: "X402Primitives",
+            dependencies: ["X402JSON"],
             swiftSettings: strict
         ),
         // MARK: EVM

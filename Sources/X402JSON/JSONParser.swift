@@ -191,17 +191,35 @@ public enum JSONParser {
         mutating func string() throws(JSONParseError) -> String {
             i += 1
             let start = i
+            var high: UInt64 = 0  // OR of every byte scanned: bit 7 set somewhere means non-ASCII
+            // Eight bytes at a time while none is a quote, a backslash or a control character (SWAR tests:
+            // each is exact about whether such a byte exists in the word).
+            if let base = b.baseAddress {
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                while i + 8 <= b.count {
+                    let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    let q = x ^ 0x2222_2222_2222_2222, bs = x ^ 0x5C5C_5C5C_5C5C_5C5C
+                    let special = ((q &- ones) & ~q) | ((bs &- ones) & ~bs) | ((x &- 0x2020_2020_2020_2020) & ~x)
+                    if special & highs != 0 { break }
+                    high |= x
+                    i += 8
+                }
+            }
             // Fast path: no escapes, the bytes are the string.
             while i < b.count {
                 let c = b[i]
                 if c == 0x22 {
                     let slice = UnsafeBufferPointer(rebasing: b[start..<i])
-                    guard UTF8Validation.isValid(slice) else { throw JSONParseError(.invalidUTF8, offset: start) }
+                    // ASCII needs no validation; anything else must be strict UTF-8 (String(decoding:) would repair).
+                    if high & 0x8080_8080_8080_8080 != 0 {
+                        guard UTF8Validation.isValid(slice) else { throw JSONParseError(.invalidUTF8, offset: start) }
+                    }
                     i += 1
                     return String(decoding: slice, as: UTF8.self)
                 }
                 if c == 0x5C { break }
                 if c < 0x20 { throw error(.controlCharacter) }
+                high |= UInt64(c)
                 i += 1
             }
             guard i < b.count else { throw error(.unexpectedEnd) }

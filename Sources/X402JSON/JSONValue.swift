@@ -118,6 +118,12 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(nilLiteral: ()) { self = .null }
 }
 
+@inlinable
+func memcmpEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    for i in 0..<a.count where a[i] != b[i] { return false }
+    return true
+}
+
 /// An object key compared and hashed by its UTF-8 bytes.
 ///
 /// Swift's `String ==` uses Unicode canonical equivalence, so an NFC key and its NFD twin would be
@@ -147,7 +153,8 @@ extension String {
         // Equal bytes imply canonical equivalence, so `==` (fast: bitwise / ASCII compare) rejects almost
         // every mismatch; only when it says "equal" are the bytes checked, to tell NFC from NFD twins.
         guard self == other else { return false }
-        return utf8.elementsEqual(other.utf8)
+        var a = self, b = other  // withUTF8 needs `inout`; native strings are not copied
+        return a.withUTF8 { pa in b.withUTF8 { pb in pa.count == pb.count && memcmpEqual(pa, pb) } }
     }
 }
 
@@ -200,7 +207,9 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     @inlinable
     func position(of key: String) -> Int? {
         if let index { return index[JSONKey(key)] }
-        for i in storage.indices where storage[i].key.utf8Equals(key) { return i }
+        // Byte length first: O(1) for native strings, and it rules out most keys before any comparison.
+        let length = key.utf8.count
+        for i in storage.indices where storage[i].key.utf8.count == length && storage[i].key.utf8Equals(key) { return i }
         return nil
     }
 

@@ -87,16 +87,34 @@ struct JSONValueDecoder: Decoder {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, node: CodingPathNode?) throws -> T {
+        try decode(type, value, parent: node, key: nil)
+    }
+
+    /// Decodes `T` from `value` found under `key` of the container at `parent`. Paths are only built when
+    /// needed: for a nested container, or for an error.
+    static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, parent: CodingPathNode?, key: (any CodingKey)?) throws -> T {
         if T.self == JSONValue.self { return value as! T }
-        if T.self == JSONObject.self {
-            guard case .object(let o) = value else { throw mismatch(type, value, CodingPathNode.path(node)) }
-            return o as! T
-        }
         if T.self == String.self {
-            guard case .string(let s) = value else { throw mismatch(type, value, CodingPathNode.path(node)) }
+            guard case .string(let s) = value else { throw mismatch(type, value, path(parent, key)) }
             return s as! T
         }
+        if T.self == JSONObject.self {
+            guard case .object(let o) = value else { throw mismatch(type, value, path(parent, key)) }
+            return o as! T
+        }
+        if let direct = T.self as? any JSONValueDecodable.Type {
+            do {
+                return try direct.init(jsonValue: value) as! T
+            } catch {
+                throw DecodingError.dataCorrupted(.init(codingPath: path(parent, key), debugDescription: error.message))
+            }
+        }
+        let node = key.map { CodingPathNode($0, parent: parent) } ?? parent
         return try T(from: JSONValueDecoder(value: value, node: node))
+    }
+
+    static func path(_ parent: CodingPathNode?, _ key: (any CodingKey)?) -> [any CodingKey] {
+        key.map { CodingPathNode.path(parent) + [$0] } ?? CodingPathNode.path(parent)
     }
 
     struct Single: SingleValueDecodingContainer {
@@ -135,7 +153,7 @@ struct JSONValueDecoder: Decoder {
         func decode(_ type: UInt32.Type) throws -> UInt32 { try JSONValueDecoder.integer(type, value, codingPath) }
         func decode(_ type: UInt64.Type) throws -> UInt64 { try JSONValueDecoder.integer(type, value, codingPath) }
         func decode<T: Decodable>(_ type: T.Type) throws -> T {
-            try JSONValueDecoder.decode(type, value, node: key.map { CodingPathNode($0, parent: parent) } ?? parent)
+            try JSONValueDecoder.decode(type, value, parent: parent, key: key)
         }
     }
 
@@ -156,6 +174,33 @@ struct JSONValueDecoder: Decoder {
         func single(_ key: Key) throws -> Single { Single(value: try value(key), parent: node, key: key) }
 
         func decodeNil(forKey key: Key) throws -> Bool { try value(key) == .null }
+
+        // One lookup per optional field (the protocol's default does contains + decodeNil + decode).
+        func present(_ key: Key) -> JSONValue? {
+            guard let v = object[key.stringValue] else { return nil }
+            if case .null = v { return nil }
+            return v
+        }
+        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+            guard let v = present(key) else { return nil }
+            return try Single(value: v, parent: node, key: key).decode(type)
+        }
+        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+            guard let v = present(key) else { return nil }
+            return try Single(value: v, parent: node, key: key).decode(type)
+        }
+        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+            guard let v = present(key) else { return nil }
+            return try Single(value: v, parent: node, key: key).decode(type)
+        }
+        func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? {
+            guard let v = present(key) else { return nil }
+            return try Single(value: v, parent: node, key: key).decode(type)
+        }
+        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+            guard let v = present(key) else { return nil }
+            return try JSONValueDecoder.decode(type, v, parent: node, key: key)
+        }
         func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try single(key).decode(type) }
         func decode(_ type: String.Type, forKey key: Key) throws -> String { try single(key).decode(type) }
         func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try single(key).decode(type) }
@@ -171,7 +216,7 @@ struct JSONValueDecoder: Decoder {
         func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try single(key).decode(type) }
         func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try single(key).decode(type) }
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-            try JSONValueDecoder.decode(type, try value(key), node: child(key))
+            try JSONValueDecoder.decode(type, try value(key), parent: node, key: key)
         }
 
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
@@ -236,8 +281,11 @@ struct JSONValueDecoder: Decoder {
         mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try single().decode(type) }
         mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try single().decode(type) }
         mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-            let (v, p) = try next()
-            return try JSONValueDecoder.decode(type, v, node: p)
+            guard !isAtEnd else {
+                throw DecodingError.valueNotFound(type, .init(codingPath: codingPath, debugDescription: "array exhausted"))
+            }
+            defer { currentIndex += 1 }
+            return try JSONValueDecoder.decode(type, items[currentIndex], parent: node, key: AnyCodingKey(intValue: currentIndex))
         }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
             let (v, p) = try next()

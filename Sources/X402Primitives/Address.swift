@@ -1,3 +1,5 @@
+import X402JSON
+
 /// A 20-byte Ethereum address. Parsed from any case; printed with the EIP-55 checksum.
 public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible {
     // Big-endian: `hi` holds bytes 0..<4, `mid` 4..<12, `lo` 12..<20.
@@ -22,6 +24,11 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// `0x` + 40 hex digits in any case (the checksum is not enforced on input).
     public init(hex: String) throws(EVMParseError) {
+        // Fast path: no allocation for well-formed text; otherwise the general decoder reports why.
+        if let w = Hex.fixedWords(hex, byteCount: 20, canonicalPrefix: false) {
+            self.init(hi: UInt32(truncatingIfNeeded: w.1), mid: w.2, lo: w.3)
+            return
+        }
         try self.init(Hex.decode(hex, count: 20))
     }
 
@@ -70,15 +77,13 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 }
 
-extension Address: Codable {
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(hex: text)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "invalid address \(error)")
-        }
+extension Address: Codable, JSONValueDecodable {
+    public init(from decoder: any Decoder) throws { self = try Self.decodeValue(from: decoder) }
+
+    /// Reads `0x` + 40 hex digits of any case (checksums are not enforced: the SDKs compare normalised).
+    public init(jsonValue: JSONValue) throws(JSONValueError) {
+        let text = try jsonValue.requireString("an address")
+        do { try self.init(hex: text) } catch { throw JSONValueError("invalid address \(error)") }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -1,3 +1,5 @@
+import X402JSON
+
 /// A 32-byte word: hashes, channel ids, salts, EIP-712 digests.
 ///
 /// Stored as four 64-bit words (big-endian byte order within the value) so equality and hashing are cheap.
@@ -33,12 +35,14 @@ public struct Bytes32: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// `0x` + 64 hex digits, any case; a `0X` prefix is tolerated (JSON-RPC results). Protocol ids and
     /// salts use ``init(canonicalHex:)``.
     public init(hex: String) throws(EVMParseError) {
+        if let w = Hex.fixedWords(hex, byteCount: 32, canonicalPrefix: false) { self.init(w.0, w.1, w.2, w.3); return }
         try self.init(Hex.decode(hex, count: 32))
     }
 
     /// Canonical text `^0x[0-9a-fA-F]{64}$`, as protocol ids and salts are written; `0X…` is
     /// ``EVMParseError/missingHexPrefix``. `Codable` decoding uses this form.
     public init(canonicalHex hex: String) throws(EVMParseError) {
+        if let w = Hex.fixedWords(hex, byteCount: 32, canonicalPrefix: true) { self.init(w.0, w.1, w.2, w.3); return }
         try self.init(Hex.decode(canonical: hex, count: 32))
     }
 
@@ -68,16 +72,14 @@ public struct Bytes32: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 }
 
-extension Bytes32: Codable {
+extension Bytes32: Codable, JSONValueDecodable {
     /// Decodes canonical `0x` + 64 hex digits (``init(canonicalHex:)``).
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(canonicalHex: text)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "invalid bytes32 \(error)")
-        }
+    public init(from decoder: any Decoder) throws { self = try Self.decodeValue(from: decoder) }
+
+    /// Reads canonical `0x` + 64 hex digits (``init(canonicalHex:)``).
+    public init(jsonValue: JSONValue) throws(JSONValueError) {
+        let text = try jsonValue.requireString("a 0x-prefixed bytes32")
+        do { try self.init(canonicalHex: text) } catch { throw JSONValueError("invalid bytes32 \(error)") }
     }
 
     public func encode(to encoder: any Encoder) throws {

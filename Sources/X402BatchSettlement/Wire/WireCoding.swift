@@ -3,7 +3,7 @@ import X402EVMMechanisms
 import X402EVM
 
 /// Raw bytes written as `0x` hex: signatures (65-byte ECDSA, ERC-1271 or ERC-6492 blobs) kept verbatim.
-public struct HexBytes: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct HexBytes: Hashable, Sendable, Codable, JSONValueDecodable, CustomStringConvertible {
     /// The raw bytes.
     public var bytes: [UInt8]
 
@@ -18,12 +18,12 @@ public struct HexBytes: Hashable, Sendable, Codable, CustomStringConvertible {
     public var description: String { hex }
 
     // Hand-written: a single `0x` hex string, not a byte array.
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let text = try c.decode(String.self)
-        do { bytes = try Hex.decode(text) } catch {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "invalid hex bytes: \(error)")
-        }
+    public init(from decoder: any Decoder) throws { self = try Self.decodeValue(from: decoder) }
+
+    /// Reads `0x` hex of any length.
+    public init(jsonValue: JSONValue) throws(JSONValueError) {
+        let text = try jsonValue.requireString("0x-prefixed hex bytes")
+        do { bytes = try Hex.decode(text) } catch { throw JSONValueError("invalid hex bytes: \(error)") }
     }
 
     public func encode(to encoder: any Encoder) throws {

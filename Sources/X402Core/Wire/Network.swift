@@ -12,7 +12,7 @@ public enum NetworkError: Error, Equatable, Sendable {
 ///
 /// Decoding keeps any string (a server may advertise networks this package does not know);
 /// use ``init(validating:)`` or ``evmChainId()`` where a well-formed id is required.
-public struct Network: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct Network: RawRepresentable, Hashable, Sendable, Codable, JSONValueDecodable, CustomStringConvertible, ExpressibleByStringLiteral {
     /// The id as sent on the wire.
     public let rawValue: String
 
@@ -56,8 +56,11 @@ public struct Network: RawRepresentable, Hashable, Sendable, Codable, CustomStri
     /// True for ids in the `eip155` namespace.
     public var isEIP155: Bool { rawValue.hasPrefix("eip155:") }
 
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
+    public init(from decoder: any Decoder) throws { self = try Self.decodeValue(from: decoder) }
+
+    /// Reads the id as any string (validate with ``init(validating:)`` where a CAIP-2 id is required).
+    public init(jsonValue: JSONValue) throws(JSONValueError) {
+        rawValue = try jsonValue.requireString("a CAIP-2 network id")
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -20,7 +20,7 @@ public enum TokenAmountError: Error, Equatable, Sendable, CustomStringConvertibl
 /// exponent, empty, hex, ≥ 2^256, a non-number) as a `DecodingError`, never a trap. With ``X402JSON``
 /// numbers keep their exact text; Foundation's decoder rejects integers beyond 64 bits and hands over
 /// `1e3` or `1.0` already converted to integers.
-public struct TokenAmount: Hashable, Comparable, Sendable, Codable, ExpressibleByIntegerLiteral, LosslessStringConvertible {
+public struct TokenAmount: Hashable, Comparable, Sendable, Codable, JSONValueDecodable, ExpressibleByIntegerLiteral, LosslessStringConvertible {
     /// The integer value.
     public var value: UInt256
 
@@ -85,14 +85,12 @@ public struct TokenAmount: Hashable, Comparable, Sendable, Codable, ExpressibleB
     public static func < (lhs: TokenAmount, rhs: TokenAmount) -> Bool { lhs.value < rhs.value }
 
     /// Decodes a decimal string or a JSON integer in `0 ... 2^256 − 1`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decodeAmountText(width: 256)
-        do {
-            value = try UInt256(decimal: text)
-        } catch {
-            throw container.amountError(text, error, width: 256)
-        }
+    public init(from decoder: any Decoder) throws { self = try Self.decodeValue(from: decoder) }
+
+    /// Reads a decimal string or a JSON integer (the SDKs' lenient reading).
+    public init(jsonValue: JSONValue) throws(JSONValueError) {
+        let text = try amountText(jsonValue, width: 256)
+        do { value = try UInt256(decimal: text) } catch { throw amountError(text, error, width: 256) }
     }
 
     /// Encodes canonical decimal text.
@@ -106,7 +104,7 @@ public struct TokenAmount: Hashable, Comparable, Sendable, Codable, ExpressibleB
 /// cumulative voucher and claim totals, refunds.
 ///
 /// Same wire rules as ``TokenAmount`` with the range `0 ... 2^128 − 1`.
-public struct TokenAmount128: Hashable, Comparable, Sendable, Codable, ExpressibleByIntegerLiteral, LosslessStringConvertible {
+public struct TokenAmount128: Hashable, Comparable, Sendable, Codable, JSONValueDecodable, ExpressibleByIntegerLiteral, LosslessStringConvertible {
     /// The integer value.
     public var value: UInt128
 
@@ -174,14 +172,12 @@ public struct TokenAmount128: Hashable, Comparable, Sendable, Codable, Expressib
     public static func < (lhs: TokenAmount128, rhs: TokenAmount128) -> Bool { lhs.value < rhs.value }
 
     /// Decodes a decimal string or a JSON integer in `0 ... 2^128 − 1`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decodeAmountText(width: 128)
-        do {
-            value = try Self.parse(text)
-        } catch {
-            throw container.amountError(text, error, width: 128)
-        }
+    public init(from decoder: any Decoder) throws { self = try Self.decodeValue(from: decoder) }
+
+    /// Reads a decimal string or a JSON integer (the SDKs' lenient reading).
+    public init(jsonValue: JSONValue) throws(JSONValueError) {
+        let text = try amountText(jsonValue, width: 128)
+        do { value = try Self.parse(text) } catch { throw amountError(text, error, width: 128) }
     }
 
     /// Encodes canonical decimal text.
@@ -206,24 +202,20 @@ public struct TokenAmount128: Hashable, Comparable, Sendable, Codable, Expressib
     }
 }
 
-extension SingleValueDecodingContainer {
-    /// The text of a decimal string or of a JSON integer (the SDKs' lenient reading); other JSON is an error.
-    func decodeAmountText(width: Int) throws -> String {
-        switch try decode(JSONValue.self) {
-        case .string(let s): return s
-        case .number(let n) where n.isInteger: return n.text
-        case .number(let n):
-            throw DecodingError.dataCorruptedError(in: self, debugDescription: "expected a uint\(width) decimal string, found number \(amountExcerpt(n.text))")
-        case let other:
-            throw DecodingError.dataCorruptedError(in: self, debugDescription: "expected a uint\(width) decimal string, found \(other.kindName)")
-        }
+/// The text of a decimal string or of a JSON integer (the SDKs' lenient reading); other JSON is an error.
+func amountText(_ value: JSONValue, width: Int) throws(JSONValueError) -> String {
+    switch value {
+    case .string(let s): return s
+    case .number(let n) where n.isInteger: return n.text
+    case .number(let n): throw JSONValueError("expected a uint\(width) decimal string, found number \(amountExcerpt(n.text))")
+    default: throw JSONValueError("expected a uint\(width) decimal string, found \(value.kindName)")
     }
+}
 
-    /// The `DecodingError` for amount text that is not `^[0-9]+$` or does not fit.
-    func amountError(_ text: String, _ error: EVMParseError, width: Int) -> DecodingError {
-        let reason = error == .overflow ? "exceeds 2^\(width) − 1" : "is not a decimal integer (^[0-9]+$)"
-        return DecodingError.dataCorruptedError(in: self, debugDescription: "uint\(width) amount \"\(amountExcerpt(text))\" \(reason)")
-    }
+/// The error for amount text that is not `^[0-9]+$` or does not fit.
+func amountError(_ text: String, _ error: EVMParseError, width: Int) -> JSONValueError {
+    let reason = error == .overflow ? "exceeds 2^\(width) − 1" : "is not a decimal integer (^[0-9]+$)"
+    return JSONValueError("uint\(width) amount \"\(amountExcerpt(text))\" \(reason)")
 }
 
 /// At most 80 characters of untrusted text, for messages.
