@@ -97,7 +97,7 @@ let package = Package(
         ),
         .target(
             name: "X402BatchSettlement",
-            dependencies: ["X402EVM", "X402Core", "X402EVMMechanisms"],
+            dependencies: ["X402JSON", "X402EVM", "X402Core", "X402EVMMechanisms"],
             swiftSettings: strict
         ),
         // MARK: Testing support and tools

@@ -82,6 +82,9 @@ public enum JSONParser {
         return try copy.withUnsafeBufferPointer { parseResult($0, limits) }.get()
     }
 
+    /// True when `bytes` are strict UTF-8 (RFC 3629: no overlong forms, surrogates or values past U+10FFFF).
+    public static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { UTF8Validation.isValid(bytes) }
+
     /// Parses UTF-8 JSON text.
     public static func parse(_ text: String, limits: JSONLimits = .default) throws(JSONParseError) -> JSONValue {
         guard text.utf8.count <= limits.maxBytes else { throw JSONParseError(.tooLarge, offset: limits.maxBytes) }
@@ -296,6 +299,10 @@ enum UTF8Validation {
     static func isValid(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         let n = b.count
+        // ASCII runs eight bytes at a time.
+        if let base = b.baseAddress {
+            while i + 8 <= n, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+        }
         while i < n {
             let c = b[i]
             if c < 0x80 { i += 1; continue }

@@ -208,6 +208,7 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     func position(of key: String) -> Int? {
         if let index { return index[JSONKey(key)] }
         // Byte length first: O(1) for native strings, and it rules out most keys before any comparison.
+        // Byte length first: O(1) for native strings, and it rules out most keys before any comparison.
         let length = key.utf8.count
         for i in storage.indices where storage[i].key.utf8.count == length && storage[i].key.utf8Equals(key) { return i }
         return nil

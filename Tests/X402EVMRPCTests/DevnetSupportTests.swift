@@ -20,8 +20,14 @@ import X402Testing
     /// An executable script in a fresh temporary file.
     func script(_ body: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("x402-fake-devnet-\(UUID().uuidString).sh").path
-        try Data(("#!/bin/sh\n" + body + "\n").utf8).write(to: URL(fileURLWithPath: path))
-        chmod(path, 0o755)
+        // Written through an O_CLOEXEC descriptor: a process spawned concurrently by another test must not
+        // inherit it open for writing, or exec'ing the script fails with ETXTBSY.
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        let bytes = Array(("#!/bin/sh\n" + body + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count else { throw POSIXError(.EIO) }
         return path
     }
 

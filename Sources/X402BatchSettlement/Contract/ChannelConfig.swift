@@ -1,4 +1,5 @@
 import X402EVM
+import X402JSON
 
 /// The immutable configuration of a payment channel; its EIP-712 hash is the channel id (protocol.md B.4).
 ///
@@ -32,23 +33,28 @@ public struct ChannelConfig: Hashable, Sendable {
     }
 }
 
-extension ChannelConfig: Codable {
+extension ChannelConfig: Codable, JSONValueDecodable {
     enum CodingKeys: String, CodingKey {
         case payer, payerAuthorizer, receiver, receiverAuthorizer, token, withdrawDelay, salt
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        payer = try c.decode(Address.self, forKey: .payer)
-        payerAuthorizer = try c.decode(Address.self, forKey: .payerAuthorizer)
-        receiver = try c.decode(Address.self, forKey: .receiver)
-        receiverAuthorizer = try c.decode(Address.self, forKey: .receiverAuthorizer)
-        token = try c.decode(Address.self, forKey: .token)
-        withdrawDelay = try c.decode(UInt64.self, forKey: .withdrawDelay)
-        guard withdrawDelay < 1 << 40 else {
-            throw DecodingError.dataCorruptedError(forKey: .withdrawDelay, in: c, debugDescription: "withdrawDelay exceeds uint40")
+    // Read straight from the parsed JSON (the seller's hot path); every decoder goes through this one reader.
+    public init(from decoder: any Decoder) throws { self = try Self.decodeValue(from: decoder) }
+
+    /// Reads the config: five addresses, a uint40 `withdrawDelay` (JSON integer), a canonical `0x` salt.
+    public init(jsonValue: JSONValue) throws(JSONValueError) {
+        let f = try JSONFields(jsonValue, "a channel config")
+        payer = try f.required("payer")
+        payerAuthorizer = try f.required("payerAuthorizer")
+        receiver = try f.required("receiver")
+        receiverAuthorizer = try f.required("receiverAuthorizer")
+        token = try f.required("token")
+        guard case .number(let n)? = f.object["withdrawDelay"], let delay = n.uint64, n.isInteger else {
+            throw JSONValueError("withdrawDelay: expected a non-negative integer")
         }
-        salt = try c.decodeCanonicalBytes32(forKey: .salt)
+        guard delay < 1 << 40 else { throw JSONValueError("withdrawDelay: exceeds uint40") }
+        withdrawDelay = delay
+        salt = try f.required("salt")
     }
 
     public func encode(to encoder: any Encoder) throws {

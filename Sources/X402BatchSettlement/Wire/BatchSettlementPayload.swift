@@ -103,17 +103,17 @@ public enum BatchSettlementPayload: Hashable, Sendable {
         switch kind {
         case .deposit:
             try require(["channelConfig", "voucher", "deposit"])
-            self = .deposit(DepositPayload(channelConfig: try r.get("channelConfig"), voucher: try r.get("voucher"),
+            self = .deposit(DepositPayload(channelConfig: try r.read("channelConfig"), voucher: try r.read("voucher"),
                                            deposit: try r.get("deposit")))
         case .voucher:
             try require(["channelConfig", "voucher"])
-            self = .voucher(VoucherPayload(channelConfig: try r.get("channelConfig"), voucher: try r.get("voucher")))
+            self = .voucher(VoucherPayload(channelConfig: try r.read("channelConfig"), voucher: try r.read("voucher")))
         case .refund:
             try require(["channelConfig", "voucher"])
             if object["refundNonce"] != nil && object["claims"] != nil {
                 let amount = TokenAmount128(try r.amount("amount"))
                 self = .enrichedRefund(EnrichedRefundPayload(
-                    channelConfig: try r.get("channelConfig"), voucher: try r.get("voucher"), amount: amount,
+                    channelConfig: try r.read("channelConfig"), voucher: try r.read("voucher"), amount: amount,
                     refundNonce: TokenAmount(try r.amount256("refundNonce")), claims: try r.get("claims"),
                     refundAuthorizerSignature: try r.optional("refundAuthorizerSignature"),
                     claimAuthorizerSignature: try r.optional("claimAuthorizerSignature")))
@@ -125,7 +125,7 @@ public enum BatchSettlementPayload: Hashable, Sendable {
                 case .number(let n)?: amount = n.text
                 case let other?: throw .malformed(type: kind, detail: "amount: expected a decimal string, found \(other.kindName)")
                 }
-                self = .refund(RefundPayload(channelConfig: try r.get("channelConfig"), voucher: try r.get("voucher"), amount: amount))
+                self = .refund(RefundPayload(channelConfig: try r.read("channelConfig"), voucher: try r.read("voucher"), amount: amount))
             }
         case .claim:
             try require(["claims"])
@@ -187,6 +187,14 @@ public enum BatchSettlementPayload: Hashable, Sendable {
             guard let v = object[key] else { throw .missingKeys(type: kind, keys: [key]) }
             do { return try X402JSON.decode(T.self, from: v) } catch {
                 throw .malformed(type: kind, detail: "\(key): \(error)")
+            }
+        }
+
+        /// Types that read themselves from JSON skip the `Decoder` machinery (the voucher hot path).
+        func read<T: JSONValueDecodable>(_ key: String) throws(BatchSettlementPayloadError) -> T {
+            guard let v = object[key] else { throw .missingKeys(type: kind, keys: [key]) }
+            do { return try T(jsonValue: v) } catch {
+                throw .malformed(type: kind, detail: "\(key): \(X402JSONError.invalidShape(error.message))")
             }
         }
 

@@ -3,7 +3,7 @@ import X402EVMMechanisms
 import X402EVM
 
 /// A payer's cumulative voucher as carried in client payloads: `{channelId, maxClaimableAmount, signature}`.
-public struct SignedVoucher: Codable, Hashable, Sendable {
+public struct SignedVoucher: Codable, JSONValueDecodable, Hashable, Sendable {
     /// The channel the voucher is for (canonical `0x` + 64 hex digits on the wire).
     public var channelId: Bytes32
     /// The signed cumulative ceiling the receiver may claim.
@@ -16,6 +16,17 @@ public struct SignedVoucher: Codable, Hashable, Sendable {
         self.channelId = channelId
         self.maxClaimableAmount = maxClaimableAmount
         self.signature = signature
+    }
+
+    // Read straight from the parsed JSON (every voucher request); encoding stays synthesized.
+    public init(from decoder: any Decoder) throws { self = try Self.decodeValue(from: decoder) }
+
+    /// Reads `{channelId, maxClaimableAmount, signature}`.
+    public init(jsonValue: JSONValue) throws(JSONValueError) {
+        let f = try JSONFields(jsonValue, "a voucher")
+        channelId = try f.required("channelId")
+        maxClaimableAmount = try f.required("maxClaimableAmount")
+        signature = try f.required("signature")
     }
 }
 

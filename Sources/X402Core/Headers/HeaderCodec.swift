@@ -101,7 +101,7 @@ public enum HeaderCodec {
             return Base64.decodeResult(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: raw[lo..<hi]))).mapError { .invalidBase64($0) }
         }.get()
         // Python decodes with UTF-8 before parsing; reject invalid UTF-8 anywhere, not only inside strings.
-        guard String(validating: bytes, as: UTF8.self) != nil else { throw .invalidUTF8 }
+        guard bytes.withUnsafeBufferPointer({ JSONParser.isValidUTF8($0) }) else { throw .invalidUTF8 }
         do {
             return try JSONParser.parse(bytes)
         } catch {

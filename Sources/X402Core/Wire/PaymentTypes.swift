@@ -2,7 +2,7 @@
 public let x402Version = 2
 
 /// Describes the protected resource (protocol.md A.3). Absent optionals are omitted on encode.
-public struct ResourceInfo: Codable, Hashable, Sendable {
+public struct ResourceInfo: Codable, JSONValueDecodable, Hashable, Sendable {
     /// URL of the protected resource (required).
     public var url: String
     public var description: String?
@@ -25,10 +25,33 @@ public struct ResourceInfo: Codable, Hashable, Sendable {
         self.tags = tags
         self.iconUrl = iconUrl
     }
+
+    /// Reads the resource; unknown keys are ignored.
+    public init(jsonValue: JSONValue) throws(JSONValueError) {
+        let f = try JSONFields(jsonValue, "a resource")
+        url = try f.string("url")
+        description = try f.optionalString("description")
+        mimeType = try f.optionalString("mimeType")
+        serviceName = try f.optionalString("serviceName")
+        iconUrl = try f.optionalString("iconUrl")
+        if let v = f.object["tags"], v != .null {
+            guard case .array(let items) = v else { throw JSONValueError("tags: expected an array, found \(v.kindName)") }
+            var tags: [String] = []
+            for item in items {
+                guard case .string(let t) = item else { throw JSONValueError("tags: expected strings, found \(item.kindName)") }
+                tags.append(t)
+            }
+            self.tags = tags
+        } else {
+            tags = nil
+        }
+    }
+
+    public init(from decoder: any Decoder) throws { self = try Self.decodeValue(from: decoder) }
 }
 
 /// One way to pay for a resource (protocol.md A.4). `amount` is atomic units as decimal text.
-public struct PaymentRequirements: Codable, Equatable, Sendable {
+public struct PaymentRequirements: Codable, JSONValueDecodable, Equatable, Sendable {
     /// Payment scheme id, e.g. `"batch-settlement"`.
     public var scheme: String
     /// CAIP-2 chain id, e.g. `eip155:84532`.
@@ -58,15 +81,19 @@ public struct PaymentRequirements: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey { case scheme, network, asset, amount, payTo, maxTimeoutSeconds, extra }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        scheme = try c.decode(String.self, forKey: .scheme)
-        network = try c.decode(Network.self, forKey: .network)
-        asset = try c.decode(String.self, forKey: .asset)
-        amount = try c.decode(String.self, forKey: .amount)
-        payTo = try c.decode(String.self, forKey: .payTo)
-        maxTimeoutSeconds = try c.decode(Int.self, forKey: .maxTimeoutSeconds)
-        extra = try c.decodeIfPresent(JSONObject.self, forKey: .extra) ?? JSONObject()
+    // Read straight from the parsed JSON (the seller's hot path); every decoder goes through this one reader.
+    public init(from decoder: any Decoder) throws { self = try Self.decodeValue(from: decoder) }
+
+    /// Reads the requirement; an absent `extra` is `{}`.
+    public init(jsonValue: JSONValue) throws(JSONValueError) {
+        let f = try JSONFields(jsonValue, "a payment requirements")
+        scheme = try f.string("scheme")
+        network = try f.required("network")
+        asset = try f.string("asset")
+        amount = try f.string("amount")
+        payTo = try f.string("payTo")
+        maxTimeoutSeconds = try f.int("maxTimeoutSeconds")
+        extra = try f.optionalObject("extra") ?? JSONObject()
     }
 
     /// True when `accepted` (a client's echo) matches this server requirement under the x402 rule:
@@ -117,7 +144,7 @@ public struct PaymentRequired: Codable, Equatable, Sendable {
 }
 
 /// Content of the `PAYMENT-SIGNATURE` header (protocol.md A.5). Encodes in the SDK's field order.
-public struct PaymentPayload: Codable, Equatable, Sendable {
+public struct PaymentPayload: Codable, JSONValueDecodable, Equatable, Sendable {
     /// Protocol version, a JSON number (2; assumed when absent).
     public var x402Version: Int
     /// Scheme-specific payload (for batch-settlement see `BatchSettlementPayload`).
@@ -141,13 +168,17 @@ public struct PaymentPayload: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey { case x402Version, payload, accepted, resource, extensions }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        x402Version = try c.decodeIfPresent(Int.self, forKey: .x402Version) ?? X402Core.x402Version
-        payload = try c.decode(JSONObject.self, forKey: .payload)
-        accepted = try c.decode(PaymentRequirements.self, forKey: .accepted)
-        resource = try c.decodeIfPresent(ResourceInfo.self, forKey: .resource)
-        extensions = try c.decodeIfPresent(JSONObject.self, forKey: .extensions)
+    // Read straight from the parsed JSON (the seller's hot path); every decoder goes through this one reader.
+    public init(from decoder: any Decoder) throws { self = try Self.decodeValue(from: decoder) }
+
+    /// Reads the payload; an absent `x402Version` is 2 (as the Python SDK reads it).
+    public init(jsonValue: JSONValue) throws(JSONValueError) {
+        let f = try JSONFields(jsonValue, "a payment payload")
+        x402Version = f.object["x402Version"] == nil ? X402Core.x402Version : try f.int("x402Version")
+        payload = try f.requiredObject("payload")
+        accepted = try f.required("accepted")
+        resource = try f.optional("resource")
+        extensions = try f.optionalObject("extensions")
     }
 }
 
