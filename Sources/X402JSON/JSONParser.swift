@@ -70,6 +70,8 @@ public struct JSONLimits: Sendable, Equatable {
 /// A strict RFC 8259 parser into ``JSONValue``: no comments, NaN, trailing commas or duplicate keys,
 /// and bounded by ``JSONLimits``.
 public enum JSONParser {
+    static let digitStrings: [String] = (0...9).map { String($0) }
+
     /// Maximum nesting of arrays/objects under the default limits.
     public static let maxDepth = JSONLimits.default.maxDepth
 
@@ -137,7 +139,9 @@ public enum JSONParser {
             case 0x2D, 0x30...0x39:
                 let end = JSONNumber.scan(b, from: i)
                 guard end > i else { throw error(.invalidNumber) }
-                let text = String(decoding: UnsafeBufferPointer(rebasing: b[i..<end]), as: UTF8.self)
+                // One-digit numbers (the cheapest element of a hostile array) reuse a shared string.
+                let text = end == i + 1 ? JSONParser.digitStrings[Int(b[i] &- 0x30)]
+                    : String(decoding: UnsafeBufferPointer(rebasing: b[i..<end]), as: UTF8.self)
                 i = end
                 return .number(JSONNumber(unchecked: text))
             default:
@@ -148,9 +152,10 @@ public enum JSONParser {
         mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
             guard depth <= limits.maxDepth else { throw error(.tooDeep) }
             i += 1
-            var object = JSONObject(capacity: 8)
             skipWhitespace()
-            if i < b.count && b[i] == 0x7D { i += 1; return .object(object) }
+            // `{}` allocates nothing (64 KiB of them must stay cheap); others start with room for 8 keys.
+            if i < b.count && b[i] == 0x7D { i += 1; return .object(JSONObject()) }
+            var object = JSONObject(capacity: 8)
             while true {
                 skipWhitespace()
                 guard i < b.count else { throw error(.unexpectedEnd) }

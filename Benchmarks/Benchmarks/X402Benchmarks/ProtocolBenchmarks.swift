@@ -30,6 +30,12 @@ func protocolBenchmarks() {
         }
     }
 
+    Benchmark("PAYMENT-SIGNATURE header to PaymentPayload (C.11a)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try? HeaderCodec.decodePaymentSignature(paymentSignatureHeader))
+        }
+    }
+
     Benchmark("PAYMENT-SIGNATURE decode (C.11a, 1536 chars)", configuration: .init(scalingFactor: .kilo)) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try? BatchSettlementPayload(HeaderCodec.decodePaymentSignature(paymentSignatureHeader)))
