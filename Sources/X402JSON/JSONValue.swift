@@ -189,6 +189,12 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
         self.init(elements.map { (key: $0.0, value: $0.1) })
     }
 
+    /// Pairs whose keys are known to be distinct (the encoder deduplicates them already).
+    init(uniqueEntries: [Element]) {
+        storage = uniqueEntries
+        if storage.count > Self.indexThreshold { rebuildIndex() }
+    }
+
     /// An empty object with room for `capacity` keys.
     @usableFromInline init(capacity: Int) {
         storage = []

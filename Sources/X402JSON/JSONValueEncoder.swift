@@ -14,7 +14,7 @@ final class EncodingNode {
         case .empty: return .object(JSONObject())
         case .value(let v): return v
         case .object(let entries):
-            return .object(JSONObject(entries.map { (key: $0.0, value: $0.1.materialize()) }))
+            return .object(JSONObject(uniqueEntries: entries.map { (key: $0.0, value: $0.1.materialize()) }))
         case .array(let items): return .array(items.map { $0.materialize() })
         }
     }
