@@ -167,6 +167,7 @@ extension String {
 /// past ``indexThreshold`` keys a hash index is built, so a hostile object of thousands of keys costs
 /// O(1) per lookup and per duplicate check.
 public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
+    /// One member: its key and value.
     public typealias Element = (key: String, value: JSONValue)
     @usableFromInline var storage: [Element]
     /// Key → position; built once the object holds more than ``indexThreshold`` keys.
@@ -213,7 +214,6 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     @inlinable
     func position(of key: String) -> Int? {
         if let index { return index[JSONKey(key)] }
-        // Byte length first: O(1) for native strings, and it rules out most keys before any comparison.
         // Byte length first: O(1) for native strings, and it rules out most keys before any comparison.
         let length = key.utf8.count
         for i in storage.indices where storage[i].key.utf8.count == length && storage[i].key.utf8Equals(key) { return i }

@@ -5,6 +5,7 @@ public let x402Version = 2
 public struct ResourceInfo: Codable, JSONValueDecodable, Hashable, Sendable {
     /// URL of the protected resource (required).
     public var url: String
+    /// Human description of the resource; the Python server sends `""` when unset.
     public var description: String?
     /// MIME type of the resource's response; the Python server sends `""` when unset.
     public var mimeType: String?
