@@ -24,6 +24,8 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
         case tooLarge
         /// An object with more keys than ``JSONLimits/maxObjectKeys``.
         case tooManyKeys
+        /// An array with more elements than ``JSONLimits/maxArrayElements``.
+        case tooManyElements
         /// Non-whitespace bytes after the complete top-level value.
         case trailingData
     }
@@ -53,18 +55,22 @@ public struct JSONLimits: Sendable, Equatable {
     public var maxDepth: Int
     /// Maximum keys in one object.
     public var maxObjectKeys: Int
+    /// Maximum elements in one array.
+    public var maxArrayElements: Int
 
     /// Explicit limits.
-    public init(maxBytes: Int, maxDepth: Int, maxObjectKeys: Int) {
+    public init(maxBytes: Int, maxDepth: Int, maxObjectKeys: Int, maxArrayElements: Int = 4096) {
         self.maxBytes = maxBytes
         self.maxDepth = maxDepth
         self.maxObjectKeys = maxObjectKeys
+        self.maxArrayElements = maxArrayElements
     }
 
-    /// For x402 messages and HTTP bodies: 1 MiB, depth 64, 1,024 keys per object.
-    public static let `default` = JSONLimits(maxBytes: 1 << 20, maxDepth: 64, maxObjectKeys: 1024)
-    /// For JSON-RPC responses (logs, blocks): 64 MiB, depth 64, 4,096 keys per object.
-    public static let rpc = JSONLimits(maxBytes: 64 << 20, maxDepth: 64, maxObjectKeys: 4096)
+    /// For x402 messages and HTTP bodies: 1 MiB, depth 64, 1,024 keys per object, 4,096 elements per array
+    /// (a claim batch is bounded by block gas to about a thousand rows).
+    public static let `default` = JSONLimits(maxBytes: 1 << 20, maxDepth: 64, maxObjectKeys: 1024, maxArrayElements: 4096)
+    /// For JSON-RPC responses (logs, blocks): 64 MiB, depth 64, 4,096 keys per object, 4 Mi elements per array.
+    public static let rpc = JSONLimits(maxBytes: 64 << 20, maxDepth: 64, maxObjectKeys: 4096, maxArrayElements: 1 << 22)
 }
 
 /// A strict RFC 8259 parser into ``JSONValue``: no comments, NaN, trailing commas or duplicate keys,
@@ -187,6 +193,7 @@ public enum JSONParser {
             if i < b.count && b[i] == 0x5D { i += 1; return .array(items) }
             while true {
                 skipWhitespace()
+                guard items.count < limits.maxArrayElements else { throw error(.tooManyElements) }
                 items.append(try value(depth: depth))
                 skipWhitespace()
                 guard i < b.count else { throw error(.unexpectedEnd) }

@@ -47,8 +47,8 @@ import X402Core
     @Test func wideShapesAreWellFormedButNotAPayloadObject() {
         // `payload` must be an object: these parse as JSON, then fail the shape check with a typed error.
         for filler: (Int) -> String in [
-            { n in "[" + Array(repeating: "0", count: n).joined(separator: ",") + "]" },
-            { n in "[" + Array(repeating: "{}", count: n).joined(separator: ",") + "]" },
+            { n in Self.chunkedArrays(n, element: "0") },
+            { n in Self.chunkedArrays(n, element: "{}") },
             { n in "\"" + String(repeating: #"\u00e9"#, count: n) + "\"" },
             { n in String(repeating: "9", count: n) },
         ] {
@@ -57,6 +57,17 @@ import X402Core
                 guard case .invalidShape = error else { Issue.record("expected invalidShape, got \(error)"); continue }
             }
         }
+    }
+
+    /// `n` copies of `element`, as arrays of at most 4,096 elements (the cap) inside one array.
+    static func chunkedArrays(_ n: Int, element: String) -> String {
+        let chunks = stride(from: 0, to: n, by: 4096).map { "[" + Array(repeating: element, count: min(4096, n - $0)).joined(separator: ",") + "]" }
+        return "[" + chunks.joined(separator: ",") + "]"
+    }
+
+    @Test func longerArraysThanTheCapAreRejected() {
+        #expect(parseErrorKind(Self.header { n in "[" + Array(repeating: "0", count: n).joined(separator: ",") + "]" }) == .tooManyElements)
+        #expect(parseErrorKind(Self.header { n in "[" + Array(repeating: "{}", count: n).joined(separator: ",") + "]" }) == .tooManyElements)
     }
 
     @Test func oneByteOverTheLimitIsRejectedBeforeDecoding() {

@@ -54,6 +54,14 @@ import Testing
         }
     }
 
+    @Test func elementsPerArrayAreCapped() throws {
+        func array(_ n: Int) -> String { "[" + Array(repeating: "1", count: n).joined(separator: ",") + "]" }
+        let limit = JSONLimits.default.maxArrayElements
+        #expect(try JSONParser.parse(array(limit)).arrayValue?.count == limit)
+        #expect { try JSONParser.parse(array(limit + 1)) } throws: { ($0 as? JSONParseError)?.kind == .tooManyElements }
+        #expect(try JSONParser.parse(array(limit + 1), limits: .rpc).arrayValue?.count == limit + 1)
+    }
+
     @Test func depthIsCapped() throws {
         let limits = JSONLimits(maxBytes: 1 << 20, maxDepth: 3, maxObjectKeys: 8)
         #expect(throws: Never.self) { try JSONParser.parse("[[[1]]]", limits: limits) }

@@ -19,14 +19,21 @@ private func header(_ filler: (Int) -> String) -> String {
     return Base64.encode(Array(build(lo).utf8))
 }
 
+/// `n` copies of `element` as arrays of at most 4,096 elements (the parser's cap) inside one array.
+private func chunkedArrays(_ n: Int, element: String) -> String {
+    let chunks = stride(from: 0, to: n, by: 4096).map { "[" + Array(repeating: element, count: min(4096, n - $0)).joined(separator: ",") + "]" }
+    return "[" + chunks.joined(separator: ",") + "]"
+}
+
 let worstCaseHeaders: [(String, String)] = [
     ("1024 keys (the cap)", header { n in "{" + (0..<1023).map { "\"k\($0)\":[\($0)]" }.joined(separator: ",") + ",\"pad\":\"" + String(repeating: "x", count: n) + "\"}" }),
     ("5000+ keys (rejected)", header { n in "{" + (0..<n).map { "\"\($0)\":0" }.joined(separator: ",") + "}" }),
-    ("array of numbers", header { n in "[" + Array(repeating: "0", count: n).joined(separator: ",") + "]" }),
-    ("array of empty objects", header { n in "[" + Array(repeating: "{}", count: n).joined(separator: ",") + "]" }),
+    ("one long array (rejected)", header { n in "[" + Array(repeating: "0", count: n).joined(separator: ",") + "]" }),
+    ("arrays of 4096 numbers", header { n in chunkedArrays(n, element: "0") }),
+    ("arrays of 4096 empty objects", header { n in chunkedArrays(n, element: "{}") }),
     ("escaped string", header { n in "\"" + String(repeating: #"\u00e9"#, count: n) + "\"" }),
     ("huge number", header { n in String(repeating: "9", count: n) }),
-    ("nesting 64 deep, wide", header { n in String(repeating: "[", count: 63) + Array(repeating: "1", count: n).joined(separator: ",") + String(repeating: "]", count: 63) }),
+    ("nesting 62 deep, wide", header { n in String(repeating: "[", count: 62) + chunkedArrays(n, element: "1") + String(repeating: "]", count: 62) }),
     ("nesting too deep (rejected)", header { n in String(repeating: "[", count: n) }),
 ]
 
