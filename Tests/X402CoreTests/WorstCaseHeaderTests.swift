@@ -65,6 +65,15 @@ import X402Core
         return "[" + chunks.joined(separator: ",") + "]"
     }
 
+    @Test func deepAndWideJustUnderTheCapsParses() throws {
+        // 60 levels, then arrays of 4,096: every cap reached but none exceeded; the payload must be an object.
+        let value = Self.header { n in String(repeating: "[", count: 60) + Self.chunkedArrays(n, element: "1") + String(repeating: "]", count: 60) }
+        #expect(throws: HeaderCodecError.self) { try HeaderCodec.decodePaymentSignature(value) }
+        do { _ = try HeaderCodec.decodePaymentSignature(value) } catch {
+            guard case .invalidShape = error else { Issue.record("expected invalidShape (well-formed JSON), got \(error)"); return }
+        }
+    }
+
     @Test func longerArraysThanTheCapAreRejected() {
         #expect(parseErrorKind(Self.header { n in "[" + Array(repeating: "0", count: n).joined(separator: ",") + "]" }) == .tooManyElements)
         #expect(parseErrorKind(Self.header { n in "[" + Array(repeating: "{}", count: n).joined(separator: ",") + "]" }) == .tooManyElements)
