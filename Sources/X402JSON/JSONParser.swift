@@ -167,7 +167,7 @@ public enum JSONParser {
                 guard i < b.count else { throw error(.unexpectedEnd) }
                 guard b[i] == 0x22 else { throw error(.unexpectedCharacter) }
                 let keyOffset = i
-                let key = try string()
+                let key = try string(isKey: true)
                 skipWhitespace()
                 guard i < b.count else { throw error(.unexpectedEnd) }
                 guard b[i] == 0x3A else { throw error(.unexpectedCharacter) }
@@ -203,7 +203,7 @@ public enum JSONParser {
             }
         }
 
-        mutating func string() throws(JSONParseError) -> String {
+        mutating func string(isKey: Bool = false) throws(JSONParseError) -> String {
             i += 1
             let start = i
             var high: UInt64 = 0  // OR of every byte scanned: bit 7 set somewhere means non-ASCII
@@ -225,6 +225,7 @@ public enum JSONParser {
                 let c = b[i]
                 if c == 0x22 {
                     let slice = UnsafeBufferPointer(rebasing: b[start..<i])
+                    if isKey, let known = KnownKeys.lookup(slice) { i += 1; return known }
                     // ASCII needs no validation; anything else must be strict UTF-8 (String(decoding:) would repair).
                     if high & 0x8080_8080_8080_8080 != 0 {
                         guard UTF8Validation.isValid(slice) else { throw JSONParseError(.invalidUTF8, offset: start) }

@@ -23,6 +23,19 @@ public enum Base64 {
         return t
     }()
 
+    /// Four tables of 256: the symbol's 6 bits already shifted to their place in a quad's 24 bits, or bit 31
+    /// for a byte outside the alphabet; one OR of four loads decodes a quad and flags any invalid symbol.
+    static let quadTables: [UInt32] = {
+        var t = [UInt32](repeating: 0x8000_0000, count: 1024)
+        for (v, c) in alphabet.enumerated() {
+            t[Int(c)] = UInt32(v) << 18
+            t[256 + Int(c)] = UInt32(v) << 12
+            t[512 + Int(c)] = UInt32(v) << 6
+            t[768 + Int(c)] = UInt32(v)
+        }
+        return t
+    }()
+
     /// Encodes bytes as padded standard base64.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
         let body: String? = bytes.withContiguousStorageIfAvailable { encode(buffer: $0) }
@@ -81,9 +94,20 @@ public enum Base64 {
         let outCount = n / 4 * 3 - pad
         var failure: Base64Error?
         let out = decodeTable.withUnsafeBufferPointer { t in
+          quadTables.withUnsafeBufferPointer { q in
             [UInt8](unsafeUninitializedCapacity: outCount) { out, initialized in
                 var i = 0, o = 0
                 let fullEnd = pad == 0 ? n : n - 4
+                // Fast path over whole quads; on any invalid symbol fall through to the exact checks below.
+                while i < fullEnd {
+                    let v = q[Int(src[i])] | q[256 + Int(src[i + 1])] | q[512 + Int(src[i + 2])] | q[768 + Int(src[i + 3])]
+                    if v & 0x8000_0000 != 0 { break }
+                    out[o] = UInt8(truncatingIfNeeded: v >> 16)
+                    out[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                    out[o + 2] = UInt8(truncatingIfNeeded: v)
+                    i += 4
+                    o += 3
+                }
                 while i < fullEnd {
                     let a = t[Int(src[i])], b = t[Int(src[i + 1])], c = t[Int(src[i + 2])], d = t[Int(src[i + 3])]
                     // One OR detects any invalid symbol in the quad (0xFF has the high bit set).
@@ -120,6 +144,7 @@ public enum Base64 {
                 }
                 initialized = outCount
             }
+          }
         }
         if let failure { return .failure(failure) }
         return .success(out)

@@ -146,7 +146,8 @@ public enum HeaderCodec {
     public static func decodePaymentSignature(_ header: String) throws(HeaderCodecError) -> PaymentPayload {
         let json = try decodeJSON(header)
         try checkVersion(json)
-        return try decode(PaymentPayload.self, from: json)
+        // Straight through the payload's JSON reader (the seller's per-request path), same errors as decode.
+        do { return try PaymentPayload(jsonValue: json) } catch { throw .invalidShape(error.message) }
     }
 
     /// Encodes a `PAYMENT-RESPONSE` value (compact; Python adds spaces, which parsers ignore).
