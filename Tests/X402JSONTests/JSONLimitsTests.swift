@@ -97,3 +97,22 @@ import Testing
         }
     }
 }
+
+/// Keys the parser interns come back byte-identical; near misses are parsed as ordinary keys.
+@Suite struct KnownKeyInterningTests {
+    @Test func internedAndOrdinaryKeysParseToTheirBytes() throws {
+        let keys = ["url", "type", "payer", "scheme", "network", "accepted", "signature", "channelId", "x402Version",
+                    "maxTimeoutSeconds", "maxClaimableAmount", "claimAuthorizerSignature", "refundAuthorizerSignature"]
+        var rng = SystemRandomNumberGenerator()
+        for key in keys {
+            var variants = [key, key.uppercased(), String(key.dropLast()), key + "x", "x" + key.dropFirst()]
+            var mutated = Array(key.utf8)
+            mutated[Int.random(in: 0..<mutated.count, using: &rng)] ^= 0x01
+            variants.append(String(decoding: mutated, as: UTF8.self))
+            for variant in variants {
+                let object = try #require(try JSONParser.parse(#"{"\#(variant)":1}"#).objectValue)
+                #expect(object.keys.count == 1 && object.keys[0].utf8Equals(variant) && object[variant] == 1, "\(variant)")
+            }
+        }
+    }
+}
