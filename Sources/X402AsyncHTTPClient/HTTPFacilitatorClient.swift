@@ -188,7 +188,8 @@ public struct HTTPFacilitatorClient: FacilitatorClient {
         let bytes: ByteBuffer
         let status: Int
         do {
-            let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(configuration.timeout))
+            // NIO saturates huge durations; a negative one means "now".
+            let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(max(configuration.timeout, .zero)))
             status = Int(response.status.code)
             do {
                 bytes = try await response.body.collect(upTo: configuration.maxResponseBytes)
@@ -236,19 +237,5 @@ public struct HTTPFacilitatorClient: FacilitatorClient {
             return HTTPFacilitatorError(.connectFailed, endpoint: endpoint, underlying: error)
         }
         return HTTPFacilitatorError(.transport, endpoint: endpoint, underlying: error)
-    }
-}
-
-extension TimeAmount {
-    /// Saturating conversion from `Duration`.
-    fileprivate init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        let nanos = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if nanos.overflow || seconds < 0 {
-            self = seconds < 0 ? .zero : .nanoseconds(.max)
-        } else {
-            let (total, overflow) = nanos.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000)
-            self = overflow ? .nanoseconds(.max) : .nanoseconds(total)
-        }
     }
 }

@@ -78,7 +78,8 @@ public struct HTTPTransport: JSONRPCTransport {
         request.headers.add(name: "Accept", value: "application/json")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let deadline = NIODeadline.now() + TimeAmount(timeout)
+        // NIO saturates huge durations; a negative one means "now".
+        let deadline = NIODeadline.now() + TimeAmount(max(timeout, .zero))
         do {
             let response = try await httpClient.execute(request, deadline: deadline)
             let buffer: ByteBuffer
@@ -107,20 +108,6 @@ public struct HTTPTransport: JSONRPCTransport {
             throw .cancelled
         } catch {
             throw .transport(String(describing: error))
-        }
-    }
-}
-
-extension TimeAmount {
-    fileprivate init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        // Saturate instead of trapping on absurd timeouts.
-        let nanos = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if nanos.overflow || seconds < 0 {
-            self = seconds < 0 ? .zero : .nanoseconds(.max)
-        } else {
-            let (total, overflow) = nanos.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000)
-            self = overflow ? .nanoseconds(.max) : .nanoseconds(total)
         }
     }
 }

@@ -207,15 +207,11 @@ public enum JSONParser {
             i += 1
             let start = i
             var high: UInt64 = 0  // OR of every byte scanned: bit 7 set somewhere means non-ASCII
-            // Eight bytes at a time while none is a quote, a backslash or a control character (SWAR tests:
-            // each is exact about whether such a byte exists in the word).
+            // Eight bytes at a time while none is a quote, a backslash or a control character.
             if let base = b.baseAddress {
-                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
                 while i + 8 <= b.count {
                     let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    let q = x ^ 0x2222_2222_2222_2222, bs = x ^ 0x5C5C_5C5C_5C5C_5C5C
-                    let special = ((q &- ones) & ~q) | ((bs &- ones) & ~bs) | ((x &- 0x2020_2020_2020_2020) & ~x)
-                    if special & highs != 0 { break }
+                    if JSONWordScan.needsEscape(x) { break }
                     high |= x
                     i += 8
                 }
@@ -302,6 +298,19 @@ public enum JSONParser {
             }
             return v
         }
+    }
+}
+
+/// Word-at-a-time (SWAR) tests on eight string bytes, shared by the parser and the serializer.
+enum JSONWordScan {
+    /// True when one of the eight bytes is `"`, `\\` or a control character (< 0x20). Exact: the classic
+    /// "has a zero byte" test, applied to the word XOR each symbol and to the word below 0x20.
+    @inline(__always)
+    static func needsEscape(_ x: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let q = x ^ 0x2222_2222_2222_2222, bs = x ^ 0x5C5C_5C5C_5C5C_5C5C
+        let special = ((q &- ones) & ~q) | ((bs &- ones) & ~bs) | ((x &- 0x2020_2020_2020_2020) & ~x)
+        return special & 0x8080_8080_8080_8080 != 0
     }
 }
 

@@ -91,12 +91,10 @@ public enum JSONSerializer {
             let n = bytes.count
             while i < n {
                 // Skip eight plain bytes at a time (no quote, backslash or control character in the word).
-                if let base = bytes.baseAddress, i + 8 <= n {
-                    let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                    let ones: UInt64 = 0x0101_0101_0101_0101
-                    let q = x ^ 0x2222_2222_2222_2222, bs = x ^ 0x5C5C_5C5C_5C5C_5C5C
-                    let special = ((q &- ones) & ~q) | ((bs &- ones) & ~bs) | ((x &- 0x2020_2020_2020_2020) & ~x)
-                    if special & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+                if let base = bytes.baseAddress, i + 8 <= n,
+                   !JSONWordScan.needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                    continue
                 }
                 let c = bytes[i]
                 guard c < 0x20 || c == 0x22 || c == 0x5C else { i += 1; continue }

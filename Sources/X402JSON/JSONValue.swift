@@ -136,16 +136,20 @@ struct JSONKey: Hashable, Sendable {
 
     @inlinable static func == (lhs: JSONKey, rhs: JSONKey) -> Bool { lhs.string.utf8Equals(rhs.string) }
 
-    @inlinable func hash(into hasher: inout Hasher) {
-        if let done: Void = string.utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) {
-            return done
-        }
-        // Same bytes, same hash, whatever the string's storage.
-        Array(string.utf8).withUnsafeBytes { hasher.combine(bytes: $0) }
-    }
+    @inlinable func hash(into hasher: inout Hasher) { string.hashUTF8(into: &hasher) }
 }
 
 extension String {
+    /// Feeds the UTF-8 bytes to `hasher`: the hash that goes with ``utf8Equals(_:)``.
+    @inlinable
+    public func hashUTF8(into hasher: inout Hasher) {
+        if let done: Void = utf8.withContiguousStorageIfAvailable({ hasher.combine(bytes: UnsafeRawBufferPointer($0)) }) {
+            return done
+        }
+        // Same bytes, same hash, whatever the string's storage.
+        Array(utf8).withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
     /// Byte-wise (code point) equality, unlike `==`, which treats canonically equivalent strings as equal.
     /// Wire strings (JSON keys, addresses, token names) must compare this way.
     @inlinable

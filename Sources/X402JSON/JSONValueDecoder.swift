@@ -43,13 +43,6 @@ struct JSONValueDecoder: Decoder {
         self.node = node
     }
 
-    init(value: JSONValue, codingPath: [any CodingKey]) {
-        self.value = value
-        var node: CodingPathNode?
-        for key in codingPath { node = CodingPathNode(key, parent: node) }
-        self.node = node
-    }
-
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let object) = value else {
             throw DecodingError.typeMismatch(JSONObject.self, .init(codingPath: codingPath, debugDescription: "expected an object, found \(value.kindName)"))
@@ -78,16 +71,6 @@ struct JSONValueDecoder: Decoder {
             throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "number \(n.text) is not a \(type)"))
         }
         return v
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path: [any CodingKey]) throws -> T {
-        var node: CodingPathNode?
-        for key in path { node = CodingPathNode(key, parent: node) }
-        return try decode(type, value, node: node)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, node: CodingPathNode?) throws -> T {
-        try decode(type, value, parent: node, key: nil)
     }
 
     /// Decodes `T` from `value` found under `key` of the container at `parent`. Paths are only built when
@@ -122,9 +105,7 @@ struct JSONValueDecoder: Decoder {
         /// The container's parent path and own key (nil for a top-level single value).
         let parent: CodingPathNode?
         let key: (any CodingKey)?
-        var codingPath: [any CodingKey] {
-            key.map { CodingPathNode.path(parent) + [$0] } ?? CodingPathNode.path(parent)
-        }
+        var codingPath: [any CodingKey] { JSONValueDecoder.path(parent, key) }
         func decodeNil() -> Bool { value == .null }
         func decode(_ type: Bool.Type) throws -> Bool {
             guard case .bool(let b) = value else { throw JSONValueDecoder.mismatch(type, value, codingPath) }
@@ -246,19 +227,22 @@ struct JSONValueDecoder: Decoder {
             self.node = node
         }
 
-        mutating func next() throws -> (JSONValue, CodingPathNode) {
+        /// The next element and its index key; the index moves past it.
+        mutating func take() throws -> (value: JSONValue, key: AnyCodingKey) {
             guard !isAtEnd else {
                 throw DecodingError.valueNotFound(JSONValue.self, .init(codingPath: codingPath, debugDescription: "array exhausted"))
             }
             defer { currentIndex += 1 }
-            return (items[currentIndex], CodingPathNode(AnyCodingKey(intValue: currentIndex), parent: node))
+            return (items[currentIndex], AnyCodingKey(intValue: currentIndex))
         }
         mutating func single() throws -> Single {
-            guard !isAtEnd else {
-                throw DecodingError.valueNotFound(JSONValue.self, .init(codingPath: codingPath, debugDescription: "array exhausted"))
-            }
-            defer { currentIndex += 1 }
-            return Single(value: items[currentIndex], parent: node, key: AnyCodingKey(intValue: currentIndex))
+            let (v, k) = try take()
+            return Single(value: v, parent: node, key: k)
+        }
+        /// The next element as a decoder of its own (nested containers need its path).
+        mutating func next() throws -> JSONValueDecoder {
+            let (v, k) = try take()
+            return JSONValueDecoder(value: v, node: CodingPathNode(k, parent: node))
         }
 
         mutating func decodeNil() throws -> Bool {
@@ -281,23 +265,17 @@ struct JSONValueDecoder: Decoder {
         mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try single().decode(type) }
         mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try single().decode(type) }
         mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-            guard !isAtEnd else {
-                throw DecodingError.valueNotFound(type, .init(codingPath: codingPath, debugDescription: "array exhausted"))
-            }
-            defer { currentIndex += 1 }
-            return try JSONValueDecoder.decode(type, items[currentIndex], parent: node, key: AnyCodingKey(intValue: currentIndex))
+            let (v, k) = try take()
+            return try JSONValueDecoder.decode(type, v, parent: node, key: k)
         }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
-            let (v, p) = try next()
-            return try JSONValueDecoder(value: v, node: p).container(keyedBy: type)
+            try next().container(keyedBy: type)
         }
         mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-            let (v, p) = try next()
-            return try JSONValueDecoder(value: v, node: p).unkeyedContainer()
+            try next().unkeyedContainer()
         }
         mutating func superDecoder() throws -> any Decoder {
-            let (v, p) = try next()
-            return JSONValueDecoder(value: v, node: p)
+            try next()
         }
     }
 }

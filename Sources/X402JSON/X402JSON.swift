@@ -37,7 +37,7 @@ public enum X402JSON {
     /// Decodes `T` from an already parsed value.
     public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(X402JSONError) -> T {
         do {
-            return try JSONValueDecoder.decode(type, value, [])
+            return try JSONValueDecoder.decode(type, value, parent: nil, key: nil)
         } catch let error as DecodingError {
             throw .invalidShape(describe(error))
         } catch {

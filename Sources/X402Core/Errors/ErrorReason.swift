@@ -13,16 +13,7 @@ public struct ErrorReason: RawRepresentable, Hashable, Sendable, Codable, Expres
     /// Wraps a code string literal.
     public init(stringLiteral value: String) { self.rawValue = value }
 
-    /// Decodes the plain code string.
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    /// Encodes the plain code string.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
+    // Codable comes from RawRepresentable: the plain code string on the wire.
 
     /// The code.
     public var description: String { rawValue }

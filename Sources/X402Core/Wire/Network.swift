@@ -23,9 +23,7 @@ public struct Network: RawRepresentable, Hashable, Sendable, Codable, JSONValueD
     /// canonically equivalent Unicode).
     public static func == (lhs: Network, rhs: Network) -> Bool { lhs.rawValue.utf8Equals(rhs.rawValue) }
 
-    public func hash(into hasher: inout Hasher) {
-        Array(rawValue.utf8).withUnsafeBytes { hasher.combine(bytes: $0) }
-    }
+    public func hash(into hasher: inout Hasher) { rawValue.hashUTF8(into: &hasher) }
 
     /// Parses a CAIP-2 id strictly: namespace `[-a-z0-9]{3,8}`, reference `[-_a-zA-Z0-9]{1,32}`.
     public init(validating text: String) throws(NetworkError) {
@@ -61,11 +59,6 @@ public struct Network: RawRepresentable, Hashable, Sendable, Codable, JSONValueD
     /// Reads the id as any string (validate with ``init(validating:)`` where a CAIP-2 id is required).
     public init(jsonValue: JSONValue) throws(JSONValueError) {
         rawValue = try jsonValue.requireString("a CAIP-2 network id")
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
     }
 
     public var description: String { rawValue }
