@@ -116,16 +116,19 @@ public final class X402HTTPResourceServer: Sendable {
             return .respond(Self.json(.internalServerError, ["error": "Failed to process request"]))
         }
 
-        guard let payload else {
-            let required = await server.createPaymentRequired(requirements, resource: resource, error: "Payment required",
-                                                              extensions: config.extensions)
-            return .paymentRequired(Self.paymentRequired(required, body: config.unpaidResponseBody))
+        // Every 402 of this route: its requirements and resource, the error, and (for a failed
+        // verification) the payload, so a scheme can enrich the answer (corrective 402, B.12).
+        func paymentRequired(_ error: String, body: DirectResponse? = nil, payload: PaymentPayload? = nil,
+                             attempt: PaymentAttempt? = nil) async -> PaymentDecision {
+            let required = await server.createPaymentRequired(requirements, resource: resource, error: error,
+                                                              extensions: config.extensions, paymentPayload: payload,
+                                                              attempt: attempt)
+            return .paymentRequired(Self.paymentRequired(required, body: body))
         }
+
+        guard let payload else { return await paymentRequired("Payment required", body: config.unpaidResponseBody) }
         guard let matched = server.findMatchingRequirements(requirements, for: payload) else {
-            let required = await server.createPaymentRequired(requirements, resource: resource,
-                                                              error: "No matching payment requirements",
-                                                              extensions: config.extensions)
-            return .paymentRequired(Self.paymentRequired(required, body: nil))
+            return await paymentRequired("No matching payment requirements")
         }
 
         let attempt = PaymentAttempt()
@@ -134,15 +137,11 @@ public final class X402HTTPResourceServer: Sendable {
         do {
             verification = try await server.verifyPayment(context)
         } catch {
-            let required = await server.createPaymentRequired(requirements, resource: resource, error: error.reason.rawValue,
-                                                              extensions: config.extensions, paymentPayload: payload, attempt: attempt)
-            return .paymentRequired(Self.paymentRequired(required, body: nil))
+            return await paymentRequired(error.reason.rawValue, payload: payload, attempt: attempt)
         }
         guard verification.isValid else {
             let reason = verification.response.invalidReason ?? .invalidPayment
-            let required = await server.createPaymentRequired(requirements, resource: resource, error: reason.rawValue,
-                                                              extensions: config.extensions, paymentPayload: payload, attempt: attempt)
-            return .paymentRequired(Self.paymentRequired(required, body: nil))
+            return await paymentRequired(reason.rawValue, payload: payload, attempt: attempt)
         }
         let verified = VerifiedPayment(paymentPayload: payload, requirements: matched,
                                        verifyResponse: verification.response, attempt: attempt)
