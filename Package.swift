@@ -24,6 +24,10 @@ let package = Package(
         .library(name: "X402EVMMechanisms", targets: ["X402EVMMechanisms"]),
         .library(name: "X402BatchSettlement", targets: ["X402BatchSettlement"]),
         .library(name: "X402AsyncHTTPClient", targets: ["X402AsyncHTTPClient"]),
+        .library(name: "X402EVMRelayer", targets: ["X402EVMRelayer"]),
+        .library(name: "X402BatchSettlementFacilitator", targets: ["X402BatchSettlementFacilitator"]),
+        .library(name: "X402Postgres", targets: ["X402Postgres"]),
+        .library(name: "X402Hummingbird", targets: ["X402Hummingbird"]),
         .library(name: "X402Testing", targets: ["X402Testing"]),
         .executable(name: "x402", targets: ["X402CLI"]),
     ],
@@ -34,6 +38,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
     ],
     targets: [
         // MARK: Pure-Swift foundations
@@ -100,6 +109,51 @@ let package = Package(
             dependencies: ["X402JSON", "X402EVM", "X402Core", "X402EVMMechanisms"],
             swiftSettings: strict
         ),
+        // MARK: Facilitator: relaying transactions, the batch-settlement facilitator scheme
+        // Transactions that move money: nonce manager, journal (file; PostgreSQL in X402Postgres), send,
+        // receipts. Shared by every EVM scheme's facilitator.
+        .target(
+            name: "X402EVMRelayer",
+            dependencies: [
+                "X402EVM", "X402EVMRPC", "X402JSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "X402BatchSettlementFacilitator",
+            dependencies: [
+                "X402BatchSettlement", "X402EVMRelayer", "X402Core", "X402EVM", "X402EVMRPC",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // MARK: Server adapters
+        // PostgreSQL storage: the facilitator journal shared by several instances (seller storage later).
+        .target(
+            name: "X402Postgres",
+            dependencies: [
+                "X402EVMRelayer", "X402JSON",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Hummingbird: the facilitator HTTP service (seller middleware later).
+        .target(
+            name: "X402Hummingbird",
+            dependencies: [
+                "X402Core", "X402JSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
         // MARK: Testing support and tools
         .target(
             name: "X402Testing",
@@ -110,7 +164,13 @@ let package = Package(
             name: "X402CLI",
             dependencies: [
                 "X402EVM", "X402Core", "X402EVMMechanisms", "X402BatchSettlement",
+                "X402EVMRPC", "X402EVMRelayer", "X402BatchSettlementFacilitator", "X402Postgres", "X402Hummingbird",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -153,10 +213,35 @@ let package = Package(
             dependencies: ["X402BatchSettlement", "X402EVMMechanisms", "X402Core", "X402EVM"],
             swiftSettings: strict
         ),
-        // MARK: Integration tests (a live devnet: X402_RPC_URL or one they launch)
+        .testTarget(
+            name: "X402RelayerTests",
+            dependencies: ["X402EVMRelayer", "X402EVM", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "X402HummingbirdTests",
+            dependencies: [
+                "X402Hummingbird", "X402Core",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // MARK: Integration tests (a live devnet: X402_RPC_URL or one they launch; PostgreSQL: X402_DATABASE_URL)
         .testTarget(
             name: "X402IntegrationTests",
-            dependencies: ["X402Testing", "X402EVMRPC", "X402EVM"],
+            dependencies: [
+                "X402Testing", "X402EVMRPC", "X402EVM", "X402Core", "X402BatchSettlement",
+                "X402BatchSettlementFacilitator", "X402EVMRelayer", "X402Hummingbird", "X402AsyncHTTPClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "X402PostgresTests",
+            dependencies: ["X402Postgres", "X402EVMRelayer", "X402EVM", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
     ],
