@@ -1,0 +1,158 @@
+import X402BatchSettlement
+import X402Core
+import X402EVM
+import X402EVMRelayer
+
+extension BatchSettlementFacilitator {
+    /// Claims a batch of vouchers with `claimWithSignature`.
+    ///
+    /// With the server's own ClaimBatch signature the batch is sent as signed (it cannot be split). When the
+    /// facilitator signs, rows that fail simulation are isolated by bisection and reported in
+    /// `extra.failedChannels`; the rest are claimed, in transactions sized to fit the block gas limit.
+    func settleClaim(_ claim: ClaimPayload) async -> SettleResponse {
+        let rows = claim.claims.map {
+            VoucherClaim(channel: $0.channel, maxClaimableAmount: $0.maxClaimableAmount.value, signature: $0.signature.bytes,
+                         totalClaimed: $0.totalClaimed.value)
+        }
+        guard !rows.isEmpty else {
+            return .failure(ErrorReason(.claimSimulationFailed), message: "empty claim batch", network: network)
+        }
+        guard rows.count <= configuration.maxClaimRows else {
+            return .failure(ErrorReason(.claimPayload), message: "more than \(configuration.maxClaimRows) rows", network: network)
+        }
+        if let signature = claim.claimAuthorizerSignature {
+            return await sendServerSignedClaim(rows, signature: signature.bytes)
+        }
+        guard let key = configuration.authorizerKey else {
+            return .failure(ErrorReason(.authorizerNotConfigured), network: network)
+        }
+        guard rows.allSatisfy({ $0.channel.receiverAuthorizer == key.address }) else {
+            return .failure(ErrorReason(.authorizerAddressMismatch), network: network)
+        }
+        guard callerMaySign(for: Set(rows.map(\.channel.receiver))) else {
+            return .failure(ErrorReason(.unauthorizedCaller),
+                            message: "signing a claim needs an API key that owns the channels' receiver", network: network)
+        }
+
+        // Isolate failing rows: simulate `claim` from the authorizer (no signature needed), halving on failure.
+        let (good, bad) = await partition(rows, from: key.address)
+        let failed = bad.map { $0.channel.channelId(in: domain) }
+        guard !good.isEmpty else {
+            return .failure(ErrorReason(.claimSimulationFailed), message: "every row failed simulation", network: network,
+                            extra: Self.failedObject(failed, transactions: []))
+        }
+        let chunks: [[VoucherClaim]]
+        do {
+            chunks = try await gasSizedChunks(good, key: key)
+        } catch {
+            return .failure(ErrorReason(.claimSimulationFailed), message: error.description, network: network,
+                            extra: Self.failedObject(failed, transactions: []))
+        }
+        var hashes: [String] = []
+        for chunk in chunks {
+            let signature = ClaimBatch(entries: chunk.map { ClaimEntry(channelId: $0.channel.channelId(in: domain),
+                                                                        maxClaimableAmount: $0.maxClaimableAmount,
+                                                                        totalClaimed: $0.totalClaimed) })
+                .digest(in: domain)
+            let sig = key.sign(digest: signature).bytes
+            let response = await sendClaim(chunk, authorizerSignature: sig)
+            guard response.success else {
+                var failure = response
+                failure.extra = Self.failedObject(failed, transactions: hashes)
+                return failure
+            }
+            hashes.append(response.transaction)
+        }
+        var response = SettleResponse(success: true, transaction: hashes.last ?? "", network: network)
+        if !failed.isEmpty || hashes.count > 1 { response.extra = Self.failedObject(failed, transactions: hashes) }
+        return response
+    }
+
+    private func sendServerSignedClaim(_ rows: [VoucherClaim], signature: [UInt8]) async -> SettleResponse {
+        let response = await sendClaim(rows, authorizerSignature: signature)
+        guard !response.success, response.errorReason == ErrorReason(.claimSimulationFailed) else { return response }
+        // Name the rows at fault even though the server's signature keeps the batch whole.
+        let (_, bad) = await partition(rows, from: rows[0].channel.receiverAuthorizer)
+        var failure = response
+        failure.extra = Self.failedObject(bad.map { $0.channel.channelId(in: domain) }, transactions: [])
+        return failure
+    }
+
+    /// Simulates, sends and confirms one `claimWithSignature`.
+    private func sendClaim(_ rows: [VoucherClaim], authorizerSignature: [UInt8]) async -> SettleResponse {
+        let calldata: [UInt8]
+        do {
+            calldata = try BatchSettlementCalldata.claimWithSignature(rows, authorizerSignature: authorizerSignature)
+        } catch {
+            return .failure(ErrorReason(.claimPayload), message: "\(error)", network: network)
+        }
+        let key = "bs:claim:\(network):\(Keccak256.hash(calldata).hex)"
+        if let entry = try? await relayer.entry(forKey: key), let recorded = recordedOutcome(entry) { return recorded }
+        let outcome: RelayOutcome
+        do throws(RelayerError) {
+            outcome = try await relayer.submit(RelayRequest(key: key, purpose: "claim", to: configuration.settlementAddress,
+                                                            data: calldata, context: ["rows": .number(JSONNumber(rows.count))]))
+        } catch {
+            let code: BatchSettlementErrorCode = error.revertData != nil ? .claimSimulationFailed : .claimTransactionFailed
+            return .failure(ErrorReason(code), message: error.description, network: network)
+        }
+        switch outcome {
+        case .pending(let entry):
+            return .failure(.settlementPending, message: "claim broadcast, receipt not yet available", network: network,
+                            transaction: entry.hash.hex)
+        case .mined(let entry, let receipt, _):
+            let response: SettleResponse = receipt.succeeded
+                ? SettleResponse(success: true, transaction: entry.hash.hex, network: network)
+                : .failure(ErrorReason(.claimTransactionFailed), message: "claim reverted", network: network, transaction: entry.hash.hex)
+            return await finish(response, entry: entry)
+        }
+    }
+
+    /// Splits `rows` into those whose `claim` simulates from `caller` and those that fail, by bisection
+    /// (O(k log n) calls for k bad rows).
+    func partition(_ rows: [VoucherClaim], from caller: Address) async -> (good: [VoucherClaim], bad: [VoucherClaim]) {
+        guard !rows.isEmpty else { return ([], []) }
+        if await simulateClaim(rows, from: caller) { return (rows, []) }
+        if rows.count == 1 { return ([], rows) }
+        let mid = rows.count / 2
+        let left = await partition(Array(rows[..<mid]), from: caller)
+        let right = await partition(Array(rows[mid...]), from: caller)
+        return (left.good + right.good, left.bad + right.bad)
+    }
+
+    private func simulateClaim(_ rows: [VoucherClaim], from caller: Address) async -> Bool {
+        guard let data = try? BatchSettlementCalldata.claim(rows) else { return false }
+        do {
+            _ = try await relayer.call(to: configuration.settlementAddress, data: data, from: caller)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Halves the batch until each part's estimated gas fits the relayer's share of the block gas limit.
+    private func gasSizedChunks(_ rows: [VoucherClaim], key: PrivateKey) async throws(RelayerError) -> [[VoucherClaim]] {
+        let cap = try await relayer.blockGasLimit() / 100 * relayer.configuration.maxBlockGasPercent
+        var pending = [rows]
+        var done: [[VoucherClaim]] = []
+        while let chunk = pending.popLast() {
+            guard let data = try? BatchSettlementCalldata.claim(chunk) else { throw .simulationFailed(revertData: [], message: "encode") }
+            let estimate = try await relayer.estimateGas(to: configuration.settlementAddress, data: data, from: key.address)
+            let padded = estimate / 100 * (100 + relayer.configuration.gasMarginPercent)
+            if padded <= cap || chunk.count == 1 {
+                done.append(chunk)
+            } else {
+                let mid = chunk.count / 2
+                pending.append(Array(chunk[mid...]))
+                pending.append(Array(chunk[..<mid]))
+            }
+        }
+        return done
+    }
+
+    static func failedObject(_ failed: [Bytes32], transactions: [String]) -> JSONObject {
+        var object: JSONObject = ["failedChannels": .array(failed.map { .string($0.hex) })]
+        if !transactions.isEmpty { object["transactions"] = .array(transactions.map { .string($0) }) }
+        return object
+    }
+}

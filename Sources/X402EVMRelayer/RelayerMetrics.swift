@@ -1,0 +1,35 @@
+import Metrics
+import Synchronization
+
+/// The relayer's metrics (swift-metrics; exported by whatever backend the process bootstrapped):
+/// `x402_relayer_transactions_total{network,status,purpose}`, `x402_relayer_gas_used_total{network,purpose}`,
+/// `x402_relayer_pending_transactions{network}`.
+final class RelayerMetrics: Sendable {
+    let network: String
+    private let pending: Gauge
+    private let pendingCount = Atomic<Int>(0)
+
+    init(network: String) {
+        self.network = network
+        self.pending = Gauge(label: "x402_relayer_pending_transactions", dimensions: [("network", network)])
+    }
+
+    func pendingChanged(_ delta: Int) {
+        let now = pendingCount.add(delta, ordering: .relaxed).newValue
+        pending.record(max(0, now))
+    }
+
+    func finished(_ status: JournalStatus, purpose: String, gasUsed: UInt64?) {
+        Counter(label: "x402_relayer_transactions_total",
+                dimensions: [("network", network), ("status", status.rawValue), ("purpose", purpose)]).increment()
+        if let gasUsed {
+            Counter(label: "x402_relayer_gas_used_total", dimensions: [("network", network), ("purpose", purpose)])
+                .increment(by: Int64(clamping: gasUsed))
+        }
+    }
+
+    /// Released nonces not yet reused, per relayer.
+    func nonceGaps(_ count: Int, relayer: String) {
+        Gauge(label: "x402_relayer_nonce_gaps", dimensions: [("network", network), ("relayer", relayer)]).record(count)
+    }
+}
