@@ -25,6 +25,15 @@ struct FacilitatorFixture {
     let facilitator: BatchSettlementFacilitator
     let registry: X402Facilitator
 
+    /// Wraps parts made elsewhere (e.g. a relayer behind a proxy).
+    init(rpc: RPCClient, journal: any TransactionJournal, relayer: Relayer, facilitator: BatchSettlementFacilitator) {
+        self.rpc = rpc
+        self.journal = journal
+        self.relayer = relayer
+        self.facilitator = facilitator
+        self.registry = X402Facilitator().register(facilitator, networks: [Self.network])
+    }
+
     init(journal: any TransactionJournal = InMemoryTransactionJournal(), relayerKeys: [PrivateKey] = [Self.relayerKey],
          receiptTimeout: Duration = .seconds(20), now: (@Sendable () -> UInt64)? = nil) async throws {
         rpc = try await TestDevnet.client()
