@@ -213,9 +213,16 @@ let package = Package(
             dependencies: ["X402BatchSettlement", "X402EVMMechanisms", "X402Core", "X402EVM"],
             swiftSettings: strict
         ),
+        // The TransactionJournal contract, checked against every journal (in memory, file, PostgreSQL).
+        .target(
+            name: "X402JournalContract",
+            dependencies: ["X402EVMRelayer", "X402EVM", "X402JSON"],
+            path: "Tests/X402JournalContract",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "X402RelayerTests",
-            dependencies: ["X402EVMRelayer", "X402EVM", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["X402EVMRelayer", "X402EVM", "X402JournalContract", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -241,7 +248,11 @@ let package = Package(
         ),
         .testTarget(
             name: "X402PostgresTests",
-            dependencies: ["X402Postgres", "X402EVMRelayer", "X402EVM", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "X402Postgres", "X402EVMRelayer", "X402EVM", "X402JournalContract",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ],

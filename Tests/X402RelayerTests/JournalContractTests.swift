@@ -1,0 +1,24 @@
+import Testing
+import X402EVMRelayer
+import X402JournalContract
+
+/// The shared journal contract on the in-memory and file journals (PostgreSQL: X402PostgresTests).
+@Suite struct JournalContractTests {
+    @Test(arguments: JournalContract.allCases)
+    func inMemory(_ check: JournalContract) async throws {
+        try await check.run { InMemoryTransactionJournal() }
+    }
+
+    @Test(arguments: JournalContract.allCases)
+    func file(_ check: JournalContract) async throws {
+        let directory = try TemporaryDirectory()
+        let journal = try FileTransactionJournal(directory: directory.path)
+        try await check.run { journal }
+        // What the check did is also what a reopened journal replays.
+        let before = try await JournalSnapshot(journal)
+        await journal.close()
+        let reopened = try FileTransactionJournal(directory: directory.path)
+        #expect(try await JournalSnapshot(reopened) == before)
+        await reopened.close()
+    }
+}
