@@ -17,7 +17,8 @@ import X402EVM
 ///
 /// ```swift
 /// let journal = try FileTransactionJournal(directory: "/var/lib/x402/journal")
-/// defer { Task { await journal.close() } }
+/// // ... use it; at shutdown (a journal that is released closes too):
+/// await journal.close()
 /// ```
 public actor FileTransactionJournal: TransactionJournal {
     /// The data directory.
@@ -58,9 +59,6 @@ public actor FileTransactionJournal: TransactionJournal {
         log = nil
     }
 
-    /// Records in the log, for tests and metrics.
-    var logRecordCount: Int { log?.recordCount ?? 0 }
-
     /// Hands out the next nonce (see ``TransactionJournal/allocateNonce(network:relayer:chainNonce:)``).
     public func allocateNonce(network: String, relayer: Address, chainNonce: UInt64) async throws(JournalError) -> UInt64 {
         try usable()
@@ -69,7 +67,7 @@ public actor FileTransactionJournal: TransactionJournal {
         return nonce
     }
 
-    /// Gives back a nonce the node refused.
+    /// Gives back a nonce the node refused; ignored when it was never handed out or is already released.
     public func releaseNonce(network: String, relayer: Address, nonce: UInt64) async throws(JournalError) {
         try usable()
         if let record = state.release(NonceScope(network: network, relayer: relayer), nonce: nonce) { try write(record) }

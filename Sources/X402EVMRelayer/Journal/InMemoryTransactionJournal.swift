@@ -20,7 +20,7 @@ public final class InMemoryTransactionJournal: TransactionJournal {
         }
     }
 
-    /// Gives back a nonce the node refused.
+    /// Gives back a nonce the node refused; ignored when it was never handed out or is already released.
     public func releaseNonce(network: String, relayer: Address, nonce: UInt64) async throws(JournalError) {
         state.withLock { state in
             if let record = state.release(NonceScope(network: network, relayer: relayer), nonce: nonce) { state.apply(record) }
