@@ -25,7 +25,12 @@ final class RPCProxy: Sendable {
         case loseBroadcasts
     }
 
-    let mode = Mutex(Mode.forward)
+    final class ModeBox: Sendable {
+        let value = Mutex(Mode.forward)
+        func withLock<T>(_ body: (inout Mode) -> T) -> T { value.withLock { body(&$0) } }
+    }
+
+    let mode = ModeBox()
     let server: LoopbackHTTPServer
 
     init(upstream: String) throws {
