@@ -2,6 +2,7 @@ import ArgumentParser
 import Hummingbird
 import Logging
 import Metrics
+import PostgresNIO
 import Prometheus
 import ServiceLifecycle
 import X402BatchSettlementFacilitator
@@ -121,7 +122,7 @@ struct FacilitatorCommand: AsyncParsableCommand {
             logger: logger
         ) { address in
             print("listening \(address.url)")
-            fflush(stdout)
+            fflush(nil)  // all streams: `stdout` itself is not concurrency-safe to name
         }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
