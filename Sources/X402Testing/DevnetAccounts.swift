@@ -7,11 +7,14 @@ public struct DevnetAccount: Sendable {
     public let address: Address
     /// Its signing key.
     public let privateKey: PrivateKey
+    /// The key as hex, for handing a public development key to a child process (its environment) in tests.
+    public let privateKeyHex: String
 
     init(_ address: String, _ key: String) {
         // Constants checked by the X402EVMRPCTests (each key derives its address).
         self.address = try! Address(hex: address)
         self.privateKey = try! PrivateKey(hex: key)
+        self.privateKeyHex = key
     }
 }
 

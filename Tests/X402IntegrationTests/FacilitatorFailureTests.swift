@@ -23,6 +23,8 @@ final class RPCProxy: Sendable {
         case dieAfterBroadcast
         /// Lose `eth_sendRawTransaction` requests (never forwarded, no answer); forward the rest.
         case loseBroadcasts
+        /// Forward everything but answer every `eth_getTransactionReceipt` with `null` (not mined yet).
+        case hideReceipts
     }
 
     final class ModeBox: Sendable {
@@ -43,6 +45,9 @@ final class RPCProxy: Sendable {
                 return .init(body: [], drop: true)
             case .loseBroadcasts where isBroadcast:
                 return .init(body: [], drop: true)
+            case .hideReceipts where String(decoding: request.body, as: UTF8.self).contains("eth_getTransactionReceipt"):
+                let id = (try? JSONParser.parse(request.body))?["id"] ?? .null
+                return .init(body: JSONSerializer.serialize(["jsonrpc": "2.0", "id": id, "result": .null]))
             case .dieAfterBroadcast where isBroadcast:
                 _ = RPCProxy.forward(request.body, to: upstream)
                 mode.withLock { $0 = .down }

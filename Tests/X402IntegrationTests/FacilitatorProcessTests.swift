@@ -1,0 +1,131 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Testing
+import X402BatchSettlement
+import X402Core
+import X402EVM
+import X402EVMRPC
+import X402Testing
+
+/// The `x402 facilitator` program, started as a real process.
+final class FacilitatorProcess: @unchecked Sendable {
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("x402").path
+    }
+    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+
+    let process = Process()
+    let url: String
+
+    init(rpcURL: String, dataDir: String, environment extra: [String: String] = [:], arguments: [String] = []) throws {
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["facilitator", "--rpc-url", rpcURL, "--network", "eip155:84532", "--port", "0", "--data-dir", dataDir,
+                             "--receipt-timeout", "30"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["X402_RELAYER_KEYS"] = Devnet.accounts[4].privateKeyHex
+        env["X402_AUTHORIZER_KEY"] = Devnet.accounts[6].privateKeyHex
+        env["X402_LOG_LEVEL"] = "warning"
+        for (k, v) in extra { env[k] = v }
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first stdout line says where it listens.
+        var line = [UInt8]()
+        while true {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            guard let b = byte.first else { throw FixtureError(description: "facilitator exited before listening") }
+            if b == UInt8(ascii: "\n") { break }
+            line.append(b)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("listening ") else { throw FixtureError(description: "unexpected first line \(text)") }
+        url = String(text.dropFirst("listening ".count))
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func terminate() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+
+    /// POSTs `body` (JSON) to `path`; returns status and body.
+    func post(_ path: String, _ body: [UInt8], headers: [(String, String)] = []) async throws -> (UInt, [UInt8]) {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        for (k, v) in headers { request.headers.add(name: k, value: v) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (response.status.code, Array(bytes.readableBytesView))
+    }
+
+    func get(_ path: String) async throws -> (UInt, [UInt8]) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url + path), timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (response.status.code, Array(bytes.readableBytesView))
+    }
+}
+
+extension DevnetIntegrationTests {
+    @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
+    func killedBetweenSendAndReceiptThenRestarted() async throws {
+        let f = try await FacilitatorFixture()
+        let proxy = try RPCProxy(upstream: try await Devnet.shared().url)
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("x402-kill9-\(uniqueSalt(80))").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let relayer = Devnet.accounts[4].address
+        let receiver = freshReceiver(80)
+        let config = FacilitatorFixture.channel(receiver: receiver, salt: uniqueSalt(80))
+        let requirements = FacilitatorFixture.requirements(receiver: receiver)
+        let payload = FacilitatorFixture.payment(.deposit(FacilitatorFixture.depositPayload(
+            config, amount: 8000, max: 1000, validBefore: try await f.validBefore())), requirements)
+        let body = try X402JSON.encode(FacilitatorRequest(paymentPayload: payload, paymentRequirements: requirements))
+        let nonceBefore = try await f.rpc.getTransactionCount(relayer)
+
+        // Receipts are hidden: the facilitator sends and then waits.
+        proxy.set(.hideReceipts)
+        let first = try FacilitatorProcess(rpcURL: proxy.url, dataDir: dataDir)
+        let inFlight = Task { try? await first.post("/settle", body) }
+        var broadcast: [UInt8]?
+        for _ in 0..<200 where broadcast == nil {
+            broadcast = proxy.server.requests.first { String(decoding: $0.body, as: UTF8.self).contains("eth_sendRawTransaction") }?.body
+            if broadcast == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(broadcast != nil, "the facilitator never broadcast")
+        first.kill9()
+        _ = await inFlight.value
+        #expect(try await f.rpc.getTransactionCount(relayer) == nonceBefore + 1)  // the node has it, mined
+
+        // Restart on the same journal; the retried /settle answers from the sent transaction.
+        proxy.set(.forward)
+        let second = try FacilitatorProcess(rpcURL: proxy.url, dataDir: dataDir)
+        defer { second.terminate() }
+        let (status, answer) = try await second.post("/settle", body)
+        #expect(status == 200)
+        let response = try X402JSON.decode(SettleResponse.self, from: answer)
+        #expect(response.success, "\(response)")
+        #expect(try await f.rpc.getTransactionCount(relayer) == nonceBefore + 1)  // nothing sent twice
+        #expect(try await f.onchainChannel(config).balance == 8000)
+        let (statusCode, statusBody) = try await second.get("/transactions/\(response.transaction)")
+        #expect(statusCode == 200)
+        let txStatus = try X402JSON.decode(TransactionStatus.self, from: statusBody)
+        #expect(txStatus.status == .settled && txStatus.purpose == "deposit" && txStatus.blockNumber != nil)
+
+        // A new deposit after the restart uses the next nonce (never reuses the journaled one).
+        let next = FacilitatorFixture.channel(receiver: receiver, salt: uniqueSalt(81))
+        let nextPayload = FacilitatorFixture.payment(.deposit(FacilitatorFixture.depositPayload(
+            next, amount: 2000, max: 1000, validBefore: try await f.validBefore(), saltSeed: 3)), requirements)
+        let (_, nextAnswer) = try await second.post("/settle", try X402JSON.encode(FacilitatorRequest(paymentPayload: nextPayload,
+                                                                                                   paymentRequirements: requirements)))
+        #expect(try X402JSON.decode(SettleResponse.self, from: nextAnswer).success)
+        #expect(try await f.rpc.getTransactionCount(relayer) == nonceBefore + 2)
+    }
+}
