@@ -51,6 +51,8 @@ public struct FacilitatorHTTPConfiguration: Sendable {
     public var idleTimeout: Duration?
     /// Value of the `Server` response header, if any.
     public var serverName: String?
+    /// Monotonic seconds for the rate limiter; nil uses the continuous clock (tests set a manual one).
+    var rateLimitClock: (@Sendable () -> Double)?
 
     /// Creates settings; see each property for the defaults' meaning.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 2 << 20,

@@ -64,7 +64,8 @@ public enum FacilitatorHTTPServer {
             registry: metricsRegistry,
             authenticator: APIKeyAuthenticator(keys: configuration.apiKeys),
             rateLimiter: configuration.rateLimitPerMinute > 0
-                ? RateLimiter(requestsPerMinute: configuration.rateLimitPerMinute, maxClients: configuration.maxTrackedClients)
+                ? RateLimiter(requestsPerMinute: configuration.rateLimitPerMinute, maxClients: configuration.maxTrackedClients,
+                              now: configuration.rateLimitClock)
                 : nil,
             rateLimitPerMinute: configuration.rateLimitPerMinute,
             metrics: FacilitatorHTTPMetrics(factory: metricsFactory ?? MetricsSystem.factory),
