@@ -110,7 +110,7 @@ struct FacilitatorCommand: AsyncParsableCommand {
             configuration: BatchSettlementFacilitatorConfiguration(chainId: chainId, authorizerKey: authorizerKey,
                                                                    requireAuthenticatedCaller: !allowUnauthenticatedSigning),
             logger: logger)
-        let facilitator = X402Facilitator().register(scheme, networks: [network])
+        let facilitator = X402Facilitator().register(scheme, networks: [network]).registerExtension("eip2612GasSponsoring")
         // After a crash: wait again on what was in flight (re-broadcasting the journaled bytes).
         background.append(Task { await relayer.resumeUnfinished() })
 
