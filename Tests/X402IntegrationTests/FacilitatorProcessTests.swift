@@ -128,4 +128,37 @@ extension DevnetIntegrationTests {
         #expect(try X402JSON.decode(SettleResponse.self, from: nextAnswer).success)
         #expect(try await f.rpc.getTransactionCount(relayer) == nonceBefore + 2)
     }
+
+    @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
+    func sigtermWaitsForTheSettlementInFlight() async throws {
+        let f = try await FacilitatorFixture()
+        let proxy = try RPCProxy(upstream: try await Devnet.shared().url)
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("x402-sigterm-\(uniqueSalt(85))").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let receiver = freshReceiver(85)
+        let config = FacilitatorFixture.channel(receiver: receiver, salt: uniqueSalt(85))
+        let requirements = FacilitatorFixture.requirements(receiver: receiver)
+        let payload = FacilitatorFixture.payment(.deposit(FacilitatorFixture.depositPayload(
+            config, amount: 2500, max: 1000, validBefore: try await f.validBefore())), requirements)
+        let body = try X402JSON.encode(FacilitatorRequest(paymentPayload: payload, paymentRequirements: requirements))
+
+        // Receipts are hidden for a while, so the settle is still waiting when SIGTERM arrives.
+        proxy.set(.hideReceipts)
+        let facilitator = try FacilitatorProcess(rpcURL: proxy.url, dataDir: dataDir)
+        let inFlight = Task { try await facilitator.post("/settle", body) }
+        for _ in 0..<200 where !proxy.server.requests.contains(where: { String(decoding: $0.body, as: UTF8.self).contains("eth_sendRawTransaction") }) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        facilitator.process.terminate()  // SIGTERM
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(facilitator.process.isRunning)  // still draining
+        proxy.set(.forward)                      // the receipt shows up
+        let (status, answer) = try await inFlight.value
+        #expect(status == 200)
+        let response = try X402JSON.decode(SettleResponse.self, from: answer)
+        #expect(response.success, "\(response)")
+        facilitator.process.waitUntilExit()
+        #expect(facilitator.process.terminationStatus == 0)
+        #expect(try await f.onchainChannel(config).balance == 2500)
+    }
 }
