@@ -104,14 +104,25 @@ extension DevnetIntegrationTests {
         _ = await inFlight.value
         #expect(try await f.rpc.getTransactionCount(relayer) == nonceBefore + 1)  // the node has it, mined
 
-        // Restart on the same journal; the retried /settle answers from the sent transaction.
+        // Restart on the same journal: the recovery service picks the transaction up on its own.
         proxy.set(.forward)
         let second = try FacilitatorProcess(rpcURL: proxy.url, dataDir: dataDir)
         defer { second.terminate() }
+        let broadcastBody = try #require(broadcast)
+        let raw = try #require(try JSONParser.parse(broadcastBody)["params"]?.arrayValue?.first?.stringValue)
+        let sentHash = Keccak256.hash(try Hex.decode(raw)).hex
+        var recovered: TransactionStatus?
+        for _ in 0..<100 {
+            let (code, body) = try await second.get("/transactions/\(sentHash)")
+            if code == 200, let s = try? X402JSON.decode(TransactionStatus.self, from: body), s.status == .settled { recovered = s; break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(recovered?.purpose == "deposit", "the restarted facilitator did not resume the pending transaction")
+        // The retried /settle answers from the sent transaction.
         let (status, answer) = try await second.post("/settle", body)
         #expect(status == 200)
         let response = try X402JSON.decode(SettleResponse.self, from: answer)
-        #expect(response.success, "\(response)")
+        #expect(response.success && response.transaction == sentHash, "\(response)")
         #expect(try await f.rpc.getTransactionCount(relayer) == nonceBefore + 1)  // nothing sent twice
         #expect(try await f.onchainChannel(config).balance == 8000)
         let (statusCode, statusBody) = try await second.get("/transactions/\(response.transaction)")
