@@ -59,6 +59,9 @@ public final class LoopbackHTTPServer: Sendable {
     private let handler: @Sendable (Request) -> Response
     private let received = Mutex<[Request]>([])
     private let connectionCount = Mutex(0)
+    /// Open connections and whether the server stopped: a stopped server must not keep answering on
+    /// kept-alive connections (a client pool could reach them under a later server's recycled port).
+    private let open = Mutex<(fds: Set<Int32>, stopped: Bool)>(([], false))
 
     /// `http://127.0.0.1:<port>`.
     public var url: String { "http://127.0.0.1:\(port)" }
@@ -98,10 +101,15 @@ public final class LoopbackHTTPServer: Sendable {
         return server.port
     }
 
-    /// Stops accepting; open connections end when their peer closes them.
+    /// Stops accepting and closes every open connection.
     public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
+        // Under the lock: a connection's fd is removed (then closed) under it too, so no fd number is reused meanwhile.
+        open.withLock { state in
+            state.stopped = true
+            for fd in state.fds { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
     }
 
     private func acceptLoop() {
@@ -114,9 +122,20 @@ public final class LoopbackHTTPServer: Sendable {
     }
 
     private func serve(_ fd: Int32) {
-        defer { close(fd) }
+        guard open.withLock({ state -> Bool in
+            if state.stopped { return false }
+            state.fds.insert(fd)
+            return true
+        }) else {
+            close(fd)
+            return
+        }
+        defer {
+            open.withLock { _ = $0.fds.remove(fd) }
+            close(fd)
+        }
         var pending: [UInt8] = []
-        while let request = readRequest(fd, &pending) {
+        while let request = readRequest(fd, &pending), !open.withLock({ $0.stopped }) {
             received.withLock { $0.append(request) }
             let response = handler(request)
             if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
