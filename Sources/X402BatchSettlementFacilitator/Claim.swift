@@ -34,28 +34,22 @@ extension BatchSettlementFacilitator {
                             message: "signing a claim needs an API key that owns the channels' receiver", network: network)
         }
 
-        // Isolate failing rows: simulate `claim` from the authorizer (no signature needed), halving on failure.
-        let (good, bad) = await partition(rows, from: key.address)
-        let failed = bad.map { $0.channel.channelId(in: domain) }
-        guard !good.isEmpty else {
+        // Plan the transactions: estimate each signed chunk once (that estimate is its gas limit); a chunk
+        // that reverts has its failing rows isolated by bisection, one over the gas share is halved.
+        let plan: ClaimPlan
+        do {
+            plan = try await planClaims(rows, key: key)
+        } catch {
+            return .failure(ErrorReason(.claimSimulationFailed), message: error.description, network: network)
+        }
+        let failed = plan.bad.map { $0.channel.channelId(in: domain) }
+        guard !plan.chunks.isEmpty else {
             return .failure(ErrorReason(.claimSimulationFailed), message: "every row failed simulation", network: network,
                             extra: Self.failedObject(failed, transactions: []))
         }
-        let chunks: [[VoucherClaim]]
-        do {
-            chunks = try await gasSizedChunks(good, key: key)
-        } catch {
-            return .failure(ErrorReason(.claimSimulationFailed), message: error.description, network: network,
-                            extra: Self.failedObject(failed, transactions: []))
-        }
         var hashes: [String] = []
-        for chunk in chunks {
-            let signature = ClaimBatch(entries: chunk.map { ClaimEntry(channelId: $0.channel.channelId(in: domain),
-                                                                        maxClaimableAmount: $0.maxClaimableAmount,
-                                                                        totalClaimed: $0.totalClaimed) })
-                .digest(in: domain)
-            let sig = key.sign(digest: signature).bytes
-            let response = await sendClaim(chunk, authorizerSignature: sig)
+        for chunk in plan.chunks {
+            let response = await sendClaim(chunk.rows, authorizerSignature: chunk.signature, gasLimit: chunk.gasLimit)
             guard response.success else {
                 var failure = response
                 failure.extra = Self.failedObject(failed, transactions: hashes)
@@ -66,6 +60,56 @@ extension BatchSettlementFacilitator {
         var response = SettleResponse(success: true, transaction: hashes.last ?? "", network: network)
         if !failed.isEmpty || hashes.count > 1 { response.extra = Self.failedObject(failed, transactions: hashes) }
         return response
+    }
+
+    /// Signed chunks ready to send, and the rows left out.
+    struct ClaimPlan {
+        struct Chunk {
+            var rows: [VoucherClaim]
+            var signature: [UInt8]
+            var gasLimit: UInt64
+        }
+        var chunks: [Chunk] = []
+        var bad: [VoucherClaim] = []
+    }
+
+    /// One `eth_estimateGas` per chunk in the common case (all rows good, the batch fits).
+    func planClaims(_ rows: [VoucherClaim], key: PrivateKey) async throws(RelayerError) -> ClaimPlan {
+        let cap = try await relayer.blockGasLimit() / 100 * relayer.configuration.maxBlockGasPercent
+        var plan = ClaimPlan()
+        var stack = [rows]  // the top is the next chunk in row order
+        while let chunk = stack.popLast() {
+            let signature = key.sign(digest: ClaimBatch(entries: chunk.map {
+                ClaimEntry(channelId: $0.channel.channelId(in: domain), maxClaimableAmount: $0.maxClaimableAmount,
+                           totalClaimed: $0.totalClaimed)
+            }).digest(in: domain)).bytes
+            guard let data = try? BatchSettlementCalldata.claimWithSignature(chunk, authorizerSignature: signature) else {
+                throw .simulationFailed(revertData: [], message: "claim calldata does not encode")
+            }
+            let estimate: UInt64
+            do {
+                estimate = try await relayer.estimateGas(to: configuration.settlementAddress, data: data)
+            } catch .simulationFailed {
+                let (good, bad) = await partition(chunk, from: key.address)
+                guard bad.isEmpty == false else {
+                    // Every row claims alone, yet the batch reverts: nothing to isolate.
+                    throw .simulationFailed(revertData: [], message: "claim batch reverts though each row simulates")
+                }
+                plan.bad += bad
+                if !good.isEmpty { stack.append(good) }
+                continue
+            }
+            let padded = estimate / 100 * (100 + relayer.configuration.gasMarginPercent)
+            if padded > cap {
+                guard chunk.count > 1 else { throw .simulationFailed(revertData: [], message: "one row needs \(estimate) gas, over \(cap)") }
+                let mid = chunk.count / 2
+                stack.append(Array(chunk[mid...]))
+                stack.append(Array(chunk[..<mid]))
+                continue
+            }
+            plan.chunks.append(ClaimPlan.Chunk(rows: chunk, signature: signature, gasLimit: padded))
+        }
+        return plan
     }
 
     private func sendServerSignedClaim(_ rows: [VoucherClaim], signature: [UInt8]) async -> SettleResponse {
@@ -79,7 +123,7 @@ extension BatchSettlementFacilitator {
     }
 
     /// Simulates, sends and confirms one `claimWithSignature`.
-    private func sendClaim(_ rows: [VoucherClaim], authorizerSignature: [UInt8]) async -> SettleResponse {
+    private func sendClaim(_ rows: [VoucherClaim], authorizerSignature: [UInt8], gasLimit: UInt64? = nil) async -> SettleResponse {
         let calldata: [UInt8]
         do {
             calldata = try BatchSettlementCalldata.claimWithSignature(rows, authorizerSignature: authorizerSignature)
@@ -91,7 +135,8 @@ extension BatchSettlementFacilitator {
         let outcome: RelayOutcome
         do throws(RelayerError) {
             outcome = try await relayer.submit(RelayRequest(key: key, purpose: "claim", to: configuration.settlementAddress,
-                                                            data: calldata, context: ["rows": .number(JSONNumber(rows.count))]))
+                                                            data: calldata, context: ["rows": .number(JSONNumber(rows.count))],
+                                                            gasLimit: gasLimit))
         } catch {
             let code: BatchSettlementErrorCode = error.revertData != nil ? .claimSimulationFailed : .claimTransactionFailed
             return .failure(ErrorReason(code), message: error.description, network: network)
@@ -128,26 +173,6 @@ extension BatchSettlementFacilitator {
         } catch {
             return false
         }
-    }
-
-    /// Halves the batch until each part's estimated gas fits the relayer's share of the block gas limit.
-    private func gasSizedChunks(_ rows: [VoucherClaim], key: PrivateKey) async throws(RelayerError) -> [[VoucherClaim]] {
-        let cap = try await relayer.blockGasLimit() / 100 * relayer.configuration.maxBlockGasPercent
-        var pending = [rows]
-        var done: [[VoucherClaim]] = []
-        while let chunk = pending.popLast() {
-            guard let data = try? BatchSettlementCalldata.claim(chunk) else { throw .simulationFailed(revertData: [], message: "encode") }
-            let estimate = try await relayer.estimateGas(to: configuration.settlementAddress, data: data, from: key.address)
-            let padded = estimate / 100 * (100 + relayer.configuration.gasMarginPercent)
-            if padded <= cap || chunk.count == 1 {
-                done.append(chunk)
-            } else {
-                let mid = chunk.count / 2
-                pending.append(Array(chunk[mid...]))
-                pending.append(Array(chunk[..<mid]))
-            }
-        }
-        return done
     }
 
     static func failedObject(_ failed: [Bytes32], transactions: [String]) -> JSONObject {
