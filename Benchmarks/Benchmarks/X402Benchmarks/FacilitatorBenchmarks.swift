@@ -1,0 +1,200 @@
+import Benchmark
+import Foundation
+import NIOCore
+import Synchronization
+import X402BatchSettlement
+import X402Core
+import X402EVM
+import X402EVMRPC
+import X402EVMRelayer
+import X402Testing
+
+// The facilitator over HTTP against a devnet (X402_RPC_URL, else Devnet/devnet launched per benchmark
+// process). Not registered when no devnet can be had (see FacilitatorService.isAvailable); a devnet that
+// fails to launch turns them into no-ops with a warning on stderr, so the rest of the suite still runs.
+//
+//   swift package --package-path Benchmarks benchmark --filter 'facilitator.*'
+//
+// Each benchmark is one process with its own facilitator (fresh file journal) and, without X402_RPC_URL,
+// its own devnet.
+
+/// The claim batch size of the claim benchmark: the seller's usual batch.
+let claimBatchRows = 300
+
+func facilitatorBenchmarks() {
+    guard FacilitatorService.isAvailable else { return }
+
+    let verifyConfiguration = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput],
+        timeUnits: .microseconds,
+        warmupIterations: 20,
+        maxDuration: .seconds(15),
+        maxIterations: 2000
+    )
+
+    // A voucher for an open channel: config and signature checks, one channel read on chain.
+    let voucherBox = ServiceBox()
+    Benchmark("facilitator /verify voucher (HTTP, devnet)", configuration: verifyConfiguration) { benchmark, prepared in
+        guard let body = prepared.value else { return }
+        for _ in benchmark.scaledIterations {
+            let response = try await voucherBox.service!.verify(body)
+            guard response.isValid else { throw BenchError("voucher invalid: \(response)") }
+        }
+    } setup: { () async throws -> Prepared<ByteBuffer> in
+        guard let service = try await voucherBox.start() else { return Prepared(nil) }
+        let receiver = service.receiver
+        let config = try await service.open(count: 1, receiver: receiver, amount: 1_000_000)[0]
+        let body = try FacilitatorService.body(
+            .voucher(VoucherPayload(channelConfig: config, voucher: FacilitatorService.voucher(config, 2000))),
+            FacilitatorService.requirements(receiver: receiver))
+        let first = try await service.verify(body)
+        guard first.isValid else { throw BenchError("voucher invalid: \(first)") }
+        return Prepared(body)
+    } teardown: {
+        await voucherBox.stop()
+    }
+
+    // A first deposit (ERC-3009): signature checks, channel and balance reads, the deposit simulated on chain.
+    let depositBox = ServiceBox()
+    Benchmark("facilitator /verify deposit (HTTP, devnet)", configuration: verifyConfiguration) { benchmark, prepared in
+        guard let body = prepared.value else { return }
+        for _ in benchmark.scaledIterations {
+            let response = try await depositBox.service!.verify(body)
+            guard response.isValid else { throw BenchError("deposit invalid: \(response)") }
+        }
+    } setup: { () async throws -> Prepared<ByteBuffer> in
+        guard let service = try await depositBox.start() else { return Prepared(nil) }
+        let receiver = service.receiver
+        let config = FacilitatorService.channel(receiver: receiver, salt: WallClock.millis() << 16 | 0xFFFF)
+        let deposit = FacilitatorService.depositPayload(config, amount: 10_000, max: 1000,
+                                                        validBefore: try await service.validBefore(6 * 3600), saltSeed: 7)
+        let body = try FacilitatorService.body(.deposit(deposit), FacilitatorService.requirements(receiver: receiver))
+        let first = try await service.verify(body)
+        guard first.isValid else { throw BenchError("deposit invalid: \(first)") }
+        return Prepared(body)
+    } teardown: {
+        await depositBox.stop()
+    }
+
+    // The floor under both: one `channels(id)` eth_call to the same devnet through RPCClient (the read a voucher
+    // /verify makes, without HTTP service, facilitator or Multicall3).
+    let rpcBox = Mutex<RPCClient?>(nil)
+    Benchmark("facilitator baseline: devnet eth_call channels() (RPC)", configuration: verifyConfiguration) { benchmark, prepared in
+        guard let data = prepared.value, let rpc = rpcBox.withLock({ $0 }) else { return }
+        for _ in benchmark.scaledIterations {
+            blackHole(try await rpc.call(CallRequest(to: BatchSettlement.settlementAddress, data: data)))
+        }
+    } setup: { () async throws -> Prepared<[UInt8]> in
+        let devnet: Devnet
+        do {
+            devnet = try await Devnet.shared()
+        } catch {
+            writeStandardError("warning: facilitator benchmark skipped, no devnet: \(error)\n")
+            return Prepared(nil)
+        }
+        let rpc = RPCClient(url: devnet.url)
+        rpcBox.withLock { $0 = rpc }
+        let config = FacilitatorService.channel(receiver: benchReceiver(1), salt: 1)
+        return Prepared(try BatchSettlementCalldata.channels(channelId: config.channelId(chainId: FacilitatorService.chainId)))
+    }
+
+    // Claims: each iteration claims a higher voucher on each of 300 open channels in one server-authored
+    // `claim` payload, signed by the facilitator for the seller's API key; measured from the POST to the
+    // answer (simulation, gas estimate, journal, broadcast, receipt).
+    let vouchersPerSecond = BenchmarkMetric.custom("vouchers/s (claim, 300 rows)", polarity: .prefersLarger, useScalingFactor: false)
+    let gasPerVoucher = BenchmarkMetric.custom("gas/voucher (claim, 300 rows)", polarity: .prefersSmaller, useScalingFactor: false)
+    let claimBox = ServiceBox()
+    let claimRound = Atomic<Int>(0)
+    Benchmark(
+        "facilitator /settle claim 300 rows (HTTP, devnet)",
+        configuration: .init(
+            metrics: [.wallClock, vouchersPerSecond, gasPerVoucher],
+            timeUnits: .milliseconds,
+            units: [vouchersPerSecond: .count, gasPerVoucher: .count],
+            warmupIterations: 1,
+            maxDuration: .seconds(90),
+            maxIterations: 8
+        )
+    ) { benchmark, prepared in
+        guard let configs = prepared.value, let service = claimBox.service else { return }
+        // Cumulative amounts only grow: every round claims 10 more on every channel (deposits hold 10^6).
+        let round = claimRound.add(1, ordering: .relaxed).newValue
+        let amount = UInt128(1000 + 10 * round)
+        let rows = configs.map { config in
+            let voucher = FacilitatorService.voucher(config, amount)
+            return ClaimRowPayload(channel: config, maxClaimableAmount: TokenAmount128(amount), signature: voucher.signature,
+                                   totalClaimed: TokenAmount128(amount))
+        }
+        let body = try FacilitatorService.body(.claim(ClaimPayload(claims: rows)),
+                                               FacilitatorService.jobRequirements(receiver: service.receiver))
+        let clock = ContinuousClock()
+        let start = clock.now
+        benchmark.startMeasurement()
+        let response = try await service.settle(body)
+        benchmark.stopMeasurement()
+        let elapsed = clock.now - start
+        guard response.success, response.extra?["failedChannels"]?.arrayValue?.isEmpty ?? true else {
+            throw BenchError("claim failed: \(response)")
+        }
+        let hashes = response.extra?["transactions"]?.arrayValue?.compactMap(\.stringValue) ?? [response.transaction]
+        var gas: UInt64 = 0
+        for hash in hashes {
+            guard let receipt = try await service.rpc.getTransactionReceipt(try Bytes32(hex: hash)) else {
+                throw BenchError("no receipt for \(hash)")
+            }
+            gas += receipt.gasUsed
+        }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        benchmark.measurement(vouchersPerSecond, Int((Double(rows.count) / seconds).rounded()))
+        benchmark.measurement(gasPerVoucher, Int(gas) / rows.count)
+        if round == 1 {
+            writeStandardError("claim \(rows.count) rows: \(hashes.count) transaction(s), gasUsed \(gas), \(Int(gas) / rows.count) gas/voucher, "
+                               + "\(elapsed) → \(Int((Double(rows.count) / seconds).rounded())) vouchers/s\n")
+        }
+    } setup: { () async throws -> Prepared<[ChannelConfig]> in
+        guard let service = try await claimBox.start() else { return Prepared(nil) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let configs = try await service.open(count: claimBatchRows, receiver: service.receiver, amount: 1_000_000)
+        writeStandardError("opened \(configs.count) channels in \(clock.now - start)\n")
+        return Prepared(configs)
+    } teardown: {
+        await claimBox.stop()
+    }
+}
+
+/// What a setup made; nil when there is no devnet (a bare Optional would not survive `setupState: Any?`).
+struct Prepared<Value> {
+    var value: Value?
+    init(_ value: Value?) { self.value = value }
+}
+
+/// One benchmark's facilitator, shared by its setup, closure and teardown.
+final class ServiceBox: Sendable {
+    private let state = Mutex<FacilitatorService?>(nil)
+
+    var service: FacilitatorService? { state.withLock { $0 } }
+
+    /// Starts the facilitator (and the devnet, unless X402_RPC_URL); nil, with a warning, when no devnet
+    /// could be launched.
+    func start() async throws -> FacilitatorService? {
+        let service: FacilitatorService
+        do {
+            service = try await FacilitatorService.start(receiver: benchReceiver(UInt64(getpid())))
+        } catch let error as DevnetError {
+            writeStandardError("warning: facilitator benchmark skipped, no devnet: \(error)\n")
+            return nil
+        }
+        state.withLock { $0 = service }
+        return service
+    }
+
+    func stop() async {
+        let service = state.withLock { s in defer { s = nil }; return s }
+        await service?.shutdown()
+    }
+}
+
+func writeStandardError(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
+}
