@@ -224,6 +224,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "X402BatchSettlementFacilitatorTests",
+            dependencies: ["X402BatchSettlementFacilitator", "X402BatchSettlement", "X402Core", "X402EVM", "X402EVMRPC"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "X402RelayerTests",
             dependencies: ["X402EVMRelayer", "X402EVM", "X402JournalContract", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict

@@ -179,7 +179,10 @@ extension BatchSettlementFacilitator {
                 return await finish(.failure(ErrorReason(.depositTransactionFailed), message: "receipt has no Deposited event for the channel",
                                              network: network, transaction: entry.hash.hex, payer: payer), entry: entry)
             }
+            // Read at the receipt's block; if the node cannot answer, the pre-deposit snapshot journaled with the
+            // transaction fills in the fields the event does not carry.
             var state = (try? await reads.channel(channelId, block: .number(receipt.blockNumber)).0)
+                ?? OnchainChannelState(snapshot: entry.context["pre"]?.objectValue)
                 ?? OnchainChannelState(balance: event.newBalance, totalClaimed: 0, withdrawRequestedAt: 0, refundNonce: .zero)
             state.balance = event.newBalance
             let response = SettleResponse(success: true, payer: payer, transaction: entry.hash.hex, network: network,

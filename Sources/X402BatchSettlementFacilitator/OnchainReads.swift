@@ -17,6 +17,17 @@ struct OnchainChannelState: Sendable, Equatable {
     }
 }
 
+extension OnchainChannelState {
+    /// A state from a snapshot object (``BatchSettlementFacilitator/snapshotObject(_:channelId:)``).
+    init?(snapshot: JSONObject?) {
+        guard let snapshot, case .string(let b)? = snapshot["balance"], let balance = UInt128(b),
+              case .string(let c)? = snapshot["totalClaimed"], let claimed = UInt128(c),
+              case .number(let w)? = snapshot["withdrawRequestedAt"], let withdraw = UInt64(w.text),
+              case .string(let n)? = snapshot["refundNonce"], let nonce = TokenAmount(decimal: n) else { return nil }
+        self.init(balance: balance, totalClaimed: claimed, withdrawRequestedAt: withdraw, refundNonce: nonce.value)
+    }
+}
+
 /// Why a chain read failed.
 struct ReadFailure: Error, CustomStringConvertible {
     var description: String

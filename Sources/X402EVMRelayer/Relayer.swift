@@ -107,14 +107,11 @@ public final class Relayer: Sendable {
         }
         let fees = try await currentFees()
 
-        let sent: JournalEntry = try await lanes[index].withLock { () async throws(RelayerError) -> JournalEntry in
+        let (sent, ours) = try await lanes[index].withLock { () async throws(RelayerError) -> (JournalEntry, Bool) in
             try await sendLocked(request, attemptKey: attemptKey, key: key, sender: sender, gasLimit: gasLimit, fees: fees)
         }
-        if sent.key != attemptKey {
-            // Another caller journaled the same operation first: wait for theirs.
-            return await resume(sent, replayed: true)
-        }
-        return await awaitReceipt(sent, replayed: false)
+        // Not ours: another caller journaled the same operation first; wait for theirs.
+        return ours ? await awaitReceipt(sent, replayed: false) : await resume(sent, replayed: true)
     }
 
     /// The entry of the operation's most recent attempt that was not refused by the node, and the key
@@ -133,9 +130,10 @@ public final class Relayer: Sendable {
         throw .journal("operation \(key) was refused \(attempt) times")
     }
 
-    /// Nonce, sign, journal, broadcast, with the key's lane held.
+    /// Nonce, sign, journal, broadcast, with the key's lane held. Returns the entry and whether this call
+    /// sent it (false: another caller's entry for the same operation).
     private func sendLocked(_ request: RelayRequest, attemptKey: String, key: PrivateKey, sender: Address,
-                            gasLimit: UInt64, fees: Fees) async throws(RelayerError) -> JournalEntry {
+                            gasLimit: UInt64, fees: Fees) async throws(RelayerError) -> (JournalEntry, Bool) {
         let chainNonce: UInt64
         do { chainNonce = try await rpc.getTransactionCount(sender, block: .pending) } catch { throw .rpc(error) }
         await rebroadcastStranded(sender: sender, chainNonce: chainNonce)
@@ -145,10 +143,11 @@ public final class Relayer: Sendable {
         } catch {
             throw .journal("\(error)")
         }
+        await reportNonceGaps(sender)
         let transaction = fees.transaction(chainId: configuration.chainId, nonce: nonce, gasLimit: gasLimit,
                                            to: request.to, data: request.data)
         let signed = transaction.signed(with: key)
-        let entry = JournalEntry(key: attemptKey, network: configuration.network, relayer: sender, nonce: nonce,
+        var entry = JournalEntry(key: attemptKey, network: configuration.network, relayer: sender, nonce: nonce,
                                  hash: signed.hash, raw: signed.raw, purpose: request.purpose, status: .signed,
                                  context: request.context, createdAt: Self.nowMillis())
         do {
@@ -156,12 +155,19 @@ public final class Relayer: Sendable {
             case .inserted: break
             case .existing(let other):
                 try? await journal.releaseNonce(network: configuration.network, relayer: sender, nonce: nonce)
-                return other
+                return (other, false)
             }
+        } catch JournalError.duplicateHash(_, let existingKey) where existingKey.hasPrefix(request.key) {
+            // Re-signing a refused attempt with the same nonce and fees gives the same bytes: revive it.
+            guard let revived = try? await journal.update(key: existingKey, JournalUpdate(status: .signed)) else {
+                throw .journal("cannot revive refused attempt \(existingKey)")
+            }
+            entry = revived
         } catch {
             try? await journal.releaseNonce(network: configuration.network, relayer: sender, nonce: nonce)
             throw .journal("\(error)")
         }
+        let attemptKey = entry.key
         metrics.pendingChanged(+1)
 
         do throws(RPCError) {
@@ -171,6 +177,7 @@ public final class Relayer: Sendable {
                 // Never reached the chain: the nonce is free again, the attempt is over.
                 try? await journal.releaseNonce(network: configuration.network, relayer: sender, nonce: nonce)
                 _ = try? await journal.update(key: attemptKey, JournalUpdate(status: .rejected))
+                await reportNonceGaps(sender)
                 metrics.pendingChanged(-1)
                 metrics.finished(.rejected, purpose: request.purpose, gasUsed: nil)
                 logger.warning("transaction refused by the node", metadata: [
@@ -189,7 +196,14 @@ public final class Relayer: Sendable {
             "relayer.tx": "\(signed.hash)", "relayer.purpose": "\(request.purpose)", "relayer.sender": "\(sender)",
             "relayer.nonce": "\(nonce)", "relayer.gas_limit": "\(gasLimit)",
         ])
-        return pending ?? entry
+        return (pending ?? entry, true)
+    }
+
+    /// Publishes how many released nonces of `sender` wait to be reused (the nonce gaps).
+    private func reportNonceGaps(_ sender: Address) async {
+        if let gaps = try? await journal.releasedNonceCount(network: configuration.network, relayer: sender) {
+            metrics.nonceGaps(gaps, relayer: sender.checksummed)
+        }
     }
 
     /// A definitive refusal by the node (nil when the transaction may have been accepted).
