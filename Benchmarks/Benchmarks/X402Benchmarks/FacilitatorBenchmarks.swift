@@ -32,48 +32,14 @@ func facilitatorBenchmarks() {
         maxIterations: 2000
     )
 
-    // A voucher for an open channel: config and signature checks, one channel read on chain.
-    let voucherBox = ServiceBox()
-    Benchmark("facilitator /verify voucher (HTTP, devnet)", configuration: verifyConfiguration) { benchmark, prepared in
-        guard let body = prepared.value else { return }
-        for _ in benchmark.scaledIterations {
-            let response = try await voucherBox.service!.verify(body)
-            guard response.isValid else { throw BenchError("voucher invalid: \(response)") }
+    // A voucher for an open channel: config and signature checks, one Multicall3 read of the channel.
+    // A first deposit (ERC-3009): signature checks, the payer's code, the channel read, the deposit simulated.
+    // Each over HTTP (the service as deployed) and in process (X402Facilitator.verify, no HTTP): the difference
+    // is the HTTP service's share.
+    for kind in VerifyKind.allCases {
+        for http in [true, false] {
+            verifyBenchmark(kind, http: http, configuration: verifyConfiguration)
         }
-    } setup: { () async throws -> Prepared<ByteBuffer> in
-        guard let service = try await voucherBox.start() else { return Prepared(nil) }
-        let receiver = service.receiver
-        let config = try await service.open(count: 1, receiver: receiver, amount: 1_000_000)[0]
-        let body = try FacilitatorService.body(
-            .voucher(VoucherPayload(channelConfig: config, voucher: FacilitatorService.voucher(config, 2000))),
-            FacilitatorService.requirements(receiver: receiver))
-        let first = try await service.verify(body)
-        guard first.isValid else { throw BenchError("voucher invalid: \(first)") }
-        return Prepared(body)
-    } teardown: {
-        await voucherBox.stop()
-    }
-
-    // A first deposit (ERC-3009): signature checks, channel and balance reads, the deposit simulated on chain.
-    let depositBox = ServiceBox()
-    Benchmark("facilitator /verify deposit (HTTP, devnet)", configuration: verifyConfiguration) { benchmark, prepared in
-        guard let body = prepared.value else { return }
-        for _ in benchmark.scaledIterations {
-            let response = try await depositBox.service!.verify(body)
-            guard response.isValid else { throw BenchError("deposit invalid: \(response)") }
-        }
-    } setup: { () async throws -> Prepared<ByteBuffer> in
-        guard let service = try await depositBox.start() else { return Prepared(nil) }
-        let receiver = service.receiver
-        let config = FacilitatorService.channel(receiver: receiver, salt: WallClock.millis() << 16 | 0xFFFF)
-        let deposit = FacilitatorService.depositPayload(config, amount: 10_000, max: 1000,
-                                                        validBefore: try await service.validBefore(6 * 3600), saltSeed: 7)
-        let body = try FacilitatorService.body(.deposit(deposit), FacilitatorService.requirements(receiver: receiver))
-        let first = try await service.verify(body)
-        guard first.isValid else { throw BenchError("deposit invalid: \(first)") }
-        return Prepared(body)
-    } teardown: {
-        await depositBox.stop()
     }
 
     // The floor under both: one `channels(id)` eth_call to the same devnet through RPCClient (the read a voucher
@@ -160,6 +126,57 @@ func facilitatorBenchmarks() {
         return Prepared(configs)
     } teardown: {
         await claimBox.stop()
+    }
+}
+
+enum VerifyKind: String, CaseIterable {
+    case voucher, deposit
+}
+
+/// What a verify benchmark sends: the HTTP body, and the same payment for the in-process call.
+struct VerifyInput {
+    var body: ByteBuffer
+    var payment: PaymentPayload
+    var requirements: PaymentRequirements
+}
+
+func verifyBenchmark(_ kind: VerifyKind, http: Bool, configuration: Benchmark.Configuration) {
+    let box = ServiceBox()
+    let name = http ? "facilitator /verify \(kind.rawValue) (HTTP, devnet)" : "facilitator verify \(kind.rawValue) (in process, devnet)"
+    Benchmark(name, configuration: configuration) { benchmark, prepared in
+        guard let input = prepared.value, let service = box.service else { return }
+        for _ in benchmark.scaledIterations {
+            let response: VerifyResponse
+            if http {
+                response = try await service.verify(input.body)
+            } else {
+                response = await service.facilitator.verify(input.payment, requirements: input.requirements)
+            }
+            guard response.isValid else { throw BenchError("\(kind.rawValue) invalid: \(response)") }
+        }
+    } setup: { () async throws -> Prepared<VerifyInput> in
+        guard let service = try await box.start() else { return Prepared(nil) }
+        let receiver = service.receiver
+        let requirements = FacilitatorService.requirements(receiver: receiver)
+        let payload: BatchSettlementPayload
+        switch kind {
+        case .voucher:
+            let config = try await service.open(count: 1, receiver: receiver, amount: 1_000_000)[0]
+            payload = .voucher(VoucherPayload(channelConfig: config, voucher: FacilitatorService.voucher(config, 2000)))
+        case .deposit:
+            // Never settled, so it verifies the same every time.
+            let config = FacilitatorService.channel(receiver: receiver, salt: WallClock.millis() << 16 | 0xFFFF)
+            payload = .deposit(FacilitatorService.depositPayload(config, amount: 10_000, max: 1000,
+                                                                 validBefore: try await service.validBefore(6 * 3600), saltSeed: 7))
+        }
+        let input = VerifyInput(body: try FacilitatorService.body(payload, requirements),
+                                payment: PaymentPayload(payload: payload.jsonObject(), accepted: requirements),
+                                requirements: requirements)
+        let first = try await service.verify(input.body)
+        guard first.isValid else { throw BenchError("\(kind.rawValue) invalid: \(first)") }
+        return Prepared(input)
+    } teardown: {
+        await box.stop()
     }
 }
 
