@@ -118,6 +118,7 @@ let package = Package(
                 "X402EVM", "X402EVMRPC", "X402JSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

@@ -66,13 +66,38 @@ extension BatchSettlementFacilitator {
                 return .failure(VerifyFailure(.permit2InvalidSignature))
             }
             collector = configuration.permit2Collector
+            // Then the approval path: an EIP-2612 permit the collector runs first, or the payer's allowance.
+            var eip2612: EIP2612PermitData?
+            switch EIP2612Sponsorship.parse(payload.extensions) {
+            case .malformed:
+                return .failure(VerifyFailure(reason: "invalid_eip2612_extension_format", message: nil))
+            case .present(let info):
+                if info.from != config.payer { return .failure(VerifyFailure(reason: "eip2612_from_mismatch", message: nil)) }
+                if fields.asset != info.asset { return .failure(VerifyFailure(reason: "eip2612_asset_mismatch", message: nil)) }
+                if info.spender != configuration.permit2 { return .failure(VerifyFailure(reason: "eip2612_spender_not_permit2", message: nil)) }
+                if info.deadline < UInt256(now) + UInt256(BatchSettlement.authorizationValidityBuffer) {
+                    return .failure(VerifyFailure(reason: "eip2612_deadline_expired", message: nil))
+                }
+                if info.amount != UInt256(amount) { return .failure(VerifyFailure(.eip2612AmountMismatch)) }
+                guard let data = try? EIP2612PermitData(value: info.amount, deadline: info.deadline, signature: info.signature) else {
+                    return .failure(VerifyFailure(reason: "invalid_eip2612_extension_format", message: "signature is not 65 bytes"))
+                }
+                eip2612 = data
+            case .absent:
+                if case .object? = payload.extensions?["erc20ApprovalGasSponsoring"] {
+                    // Relaying a signed approve transaction needs an extension signer this facilitator does not run.
+                    return .failure(VerifyFailure(.erc20ApprovalUnavailable))
+                }
+                guard let allowance = try? BatchSettlementCalldata.allowance(owner: config.payer, spender: configuration.permit2) else {
+                    return .failure(VerifyFailure(.payloadType, "allowance call does not encode"))
+                }
+                allowanceCall = Multicall3Call(target: config.token, callData: allowance)
+            }
             guard let data = try? Permit2CollectorData(nonce: auth.nonce.value, deadline: auth.deadline.value,
-                                                       signature: auth.signature.bytes).encoded(),
-                  let allowance = try? BatchSettlementCalldata.allowance(owner: config.payer, spender: configuration.permit2) else {
+                                                       signature: auth.signature.bytes, eip2612Permit: eip2612).encoded() else {
                 return .failure(VerifyFailure(.payloadType, "collector data does not encode"))
             }
             collectorData = data
-            allowanceCall = Multicall3Call(target: config.token, callData: allowance)
             key = "bs:deposit:\(network):permit2:\(config.payer.lowercased):\(auth.nonce.value)"
         case ("permit2", .erc3009):
             return .failure(VerifyFailure(.payloadType, "assetTransferMethod permit2 needs permit2Authorization"))

@@ -110,9 +110,7 @@ struct FacilitatorCommand: AsyncParsableCommand {
             configuration: BatchSettlementFacilitatorConfiguration(chainId: chainId, authorizerKey: authorizerKey,
                                                                    requireAuthenticatedCaller: !allowUnauthenticatedSigning),
             logger: logger)
-        let facilitator = X402Facilitator().register(scheme, networks: [network])
-        // After a crash: wait again on what was in flight (re-broadcasting the journaled bytes).
-        background.append(Task { await relayer.resumeUnfinished() })
+        let facilitator = X402Facilitator().register(scheme, networks: [network]).registerExtension("eip2612GasSponsoring")
 
         let app = try FacilitatorHTTPServer.makeApplication(
             facilitator: facilitator,
@@ -124,7 +122,13 @@ struct FacilitatorCommand: AsyncParsableCommand {
             print("listening \(address.url)")
             fflush(nil)  // all streams: `stdout` itself is not concurrency-safe to name
         }
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // The recovery service re-sends what was in flight after a crash and keeps pending transactions moving.
+        // Its end (at shutdown) must not cut the HTTP service's drain short.
+        let recovery = ServiceGroupConfiguration.ServiceConfiguration(service: RelayerRecoveryService(relayer: relayer),
+                                                                      successTerminationBehavior: .ignore,
+                                                                      failureTerminationBehavior: .ignore)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: app), recovery],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         for task in background { task.cancel() }
     }

@@ -254,7 +254,10 @@ public final class Relayer: Sendable {
     }
 
     private func recordReceipt(_ entry: JournalEntry, _ receipt: TransactionReceipt) async -> JournalEntry {
-        if entry.status.isFinal, entry.blockHash == receipt.blockHash { return entry }
+        // Another waiter (a retry, the recovery sweep) may have recorded it already.
+        let current = (try? await journal.entry(key: entry.key)) ?? nil
+        if let current, current.status.isFinal, current.blockHash == receipt.blockHash { return current }
+        let entry = current ?? entry
         let status: JournalStatus = receipt.succeeded ? .confirmed : .reverted
         let update = JournalUpdate(status: status, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash,
                                    gasUsed: receipt.gasUsed)
@@ -280,7 +283,7 @@ public final class Relayer: Sendable {
     @discardableResult
     public func resumeUnfinished() async -> Int {
         guard let unfinished = try? await journal.unfinished(network: configuration.network) else { return 0 }
-        metrics.pendingChanged(unfinished.count)
+        metrics.setPending(unfinished.count)
         await withTaskGroup(of: Void.self) { group in
             for entry in unfinished.sorted(by: { $0.nonce < $1.nonce }) {
                 _ = try? await rpc.sendRawTransaction(entry.raw)

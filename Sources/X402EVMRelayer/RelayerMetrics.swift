@@ -19,6 +19,12 @@ final class RelayerMetrics: Sendable {
         pending.record(max(0, now))
     }
 
+    /// The journal's count of unfinished transactions (after a restart, at each recovery sweep).
+    func setPending(_ count: Int) {
+        pendingCount.store(count, ordering: .relaxed)
+        pending.record(count)
+    }
+
     func finished(_ status: JournalStatus, purpose: String, gasUsed: UInt64?) {
         Counter(label: "x402_relayer_transactions_total",
                 dimensions: [("network", network), ("status", status.rawValue), ("purpose", purpose)]).increment()

@@ -35,11 +35,13 @@ struct FacilitatorFixture {
     }
 
     init(journal: any TransactionJournal = InMemoryTransactionJournal(), relayerKeys: [PrivateKey] = [Self.relayerKey],
-         receiptTimeout: Duration = .seconds(20), now: (@Sendable () -> UInt64)? = nil) async throws {
+         receiptTimeout: Duration = .seconds(20), maxBlockGasPercent: UInt64 = 90,
+         now: (@Sendable () -> UInt64)? = nil) async throws {
         rpc = try await TestDevnet.client()
         self.journal = journal
         relayer = Relayer(rpc: rpc, keys: relayerKeys, journal: journal,
-                          configuration: RelayerConfiguration(chainId: Self.chainId, receiptTimeout: receiptTimeout))
+                          configuration: RelayerConfiguration(chainId: Self.chainId, maxBlockGasPercent: maxBlockGasPercent,
+                                                              receiptTimeout: receiptTimeout))
         var configuration = BatchSettlementFacilitatorConfiguration(chainId: Self.chainId, authorizerKey: Self.authorizerKey)
         if let now { configuration.now = now }
         facilitator = BatchSettlementFacilitator(relayer: relayer, configuration: configuration)

@@ -104,14 +104,25 @@ extension DevnetIntegrationTests {
         _ = await inFlight.value
         #expect(try await f.rpc.getTransactionCount(relayer) == nonceBefore + 1)  // the node has it, mined
 
-        // Restart on the same journal; the retried /settle answers from the sent transaction.
+        // Restart on the same journal: the recovery service picks the transaction up on its own.
         proxy.set(.forward)
         let second = try FacilitatorProcess(rpcURL: proxy.url, dataDir: dataDir)
         defer { second.terminate() }
+        let broadcastBody = try #require(broadcast)
+        let raw = try #require(try JSONParser.parse(broadcastBody)["params"]?.arrayValue?.first?.stringValue)
+        let sentHash = Keccak256.hash(try Hex.decode(raw)).hex
+        var recovered: TransactionStatus?
+        for _ in 0..<100 {
+            let (code, body) = try await second.get("/transactions/\(sentHash)")
+            if code == 200, let s = try? X402JSON.decode(TransactionStatus.self, from: body), s.status == .settled { recovered = s; break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(recovered?.purpose == "deposit", "the restarted facilitator did not resume the pending transaction")
+        // The retried /settle answers from the sent transaction.
         let (status, answer) = try await second.post("/settle", body)
         #expect(status == 200)
         let response = try X402JSON.decode(SettleResponse.self, from: answer)
-        #expect(response.success, "\(response)")
+        #expect(response.success && response.transaction == sentHash, "\(response)")
         #expect(try await f.rpc.getTransactionCount(relayer) == nonceBefore + 1)  // nothing sent twice
         #expect(try await f.onchainChannel(config).balance == 8000)
         let (statusCode, statusBody) = try await second.get("/transactions/\(response.transaction)")
@@ -127,5 +138,38 @@ extension DevnetIntegrationTests {
                                                                                                    paymentRequirements: requirements)))
         #expect(try X402JSON.decode(SettleResponse.self, from: nextAnswer).success)
         #expect(try await f.rpc.getTransactionCount(relayer) == nonceBefore + 2)
+    }
+
+    @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
+    func sigtermWaitsForTheSettlementInFlight() async throws {
+        let f = try await FacilitatorFixture()
+        let proxy = try RPCProxy(upstream: try await Devnet.shared().url)
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("x402-sigterm-\(uniqueSalt(85))").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let receiver = freshReceiver(85)
+        let config = FacilitatorFixture.channel(receiver: receiver, salt: uniqueSalt(85))
+        let requirements = FacilitatorFixture.requirements(receiver: receiver)
+        let payload = FacilitatorFixture.payment(.deposit(FacilitatorFixture.depositPayload(
+            config, amount: 2500, max: 1000, validBefore: try await f.validBefore())), requirements)
+        let body = try X402JSON.encode(FacilitatorRequest(paymentPayload: payload, paymentRequirements: requirements))
+
+        // Receipts are hidden for a while, so the settle is still waiting when SIGTERM arrives.
+        proxy.set(.hideReceipts)
+        let facilitator = try FacilitatorProcess(rpcURL: proxy.url, dataDir: dataDir)
+        let inFlight = Task { try await facilitator.post("/settle", body) }
+        for _ in 0..<200 where !proxy.server.requests.contains(where: { String(decoding: $0.body, as: UTF8.self).contains("eth_sendRawTransaction") }) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        facilitator.process.terminate()  // SIGTERM
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(facilitator.process.isRunning)  // still draining
+        proxy.set(.forward)                      // the receipt shows up
+        let (status, answer) = try await inFlight.value
+        #expect(status == 200)
+        let response = try X402JSON.decode(SettleResponse.self, from: answer)
+        #expect(response.success, "\(response)")
+        facilitator.process.waitUntilExit()
+        #expect(facilitator.process.terminationStatus == 0)
+        #expect(try await f.onchainChannel(config).balance == 2500)
     }
 }

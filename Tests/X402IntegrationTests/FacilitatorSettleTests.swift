@@ -174,5 +174,37 @@ extension DevnetIntegrationTests {
             return try await group.reduce(into: Set<Address>()) { $0.insert($1) }
         }
         #expect(senders == Set([FacilitatorFixture.relayerKey.address, Devnet.accounts[8].privateKey.address]))
+        // Both are listed as signers in /supported, with the authorizer in the kind's extra.
+        let supported = f.registry.supported()
+        #expect(supported.signers["eip155:*"] == [FacilitatorFixture.relayerKey.address.checksummed, Devnet.accounts[8].address.checksummed])
+        #expect(supported.kinds.first?.extra?["receiverAuthorizer"] == .string(FacilitatorFixture.authorizerKey.address.checksummed))
+    }
+
+    @Test func claimBatchesAreSizedByEstimatedGas() async throws {
+        // The relayer may use 1% of the 30 M block gas limit (300 k): ten rows (about 260 k, plus the margin) need two.
+        let f = try await FacilitatorFixture(maxBlockGasPercent: 1)
+        let receiver = freshReceiver(5)
+        let base = uniqueSalt(50)
+        var rows: [ClaimRowPayload] = []
+        var configs: [ChannelConfig] = []
+        for i in 0..<10 {
+            let c = try await f.open(receiver: receiver, salt: base &+ UInt64(i) << 9, amount: 3000)
+            let v = FacilitatorFixture.voucher(c, 1500)
+            configs.append(c)
+            rows.append(ClaimRowPayload(channel: c, maxClaimableAmount: 1500, signature: v.signature, totalClaimed: 1500))
+        }
+        let job = FacilitatorFixture.jobRequirements(receiver: receiver)
+        let response = await FacilitatorFixture.asOwner(of: [receiver]) {
+            await f.registry.settle(FacilitatorFixture.payment(.claim(ClaimPayload(claims: rows)), job), requirements: job)
+        }
+        #expect(response.success, "\(response)")
+        let transactions = try #require(response.extra?["transactions"]?.arrayValue).compactMap(\.stringValue)
+        #expect(transactions.count > 1 && transactions.last == response.transaction)
+        for hash in transactions {
+            let receipt = try #require(try await f.rpc.getTransactionReceipt(try Bytes32(hex: hash)))
+            #expect(receipt.succeeded && receipt.gasUsed <= 300_000)
+        }
+        #expect(try await f.receiverTotals(receiver).totalClaimed == 15_000)
+        for c in configs { #expect(try await f.onchainChannel(c).totalClaimed == 1500) }
     }
 }
