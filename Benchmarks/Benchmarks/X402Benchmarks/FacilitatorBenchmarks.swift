@@ -9,14 +9,17 @@ import X402EVMRPC
 import X402EVMRelayer
 import X402Testing
 
-// The facilitator over HTTP against a devnet (X402_RPC_URL, else Devnet/devnet launched per benchmark
-// process). Not registered when no devnet can be had (see FacilitatorService.isAvailable); a devnet that
-// fails to launch turns them into no-ops with a warning on stderr, so the rest of the suite still runs.
+// The facilitator against a devnet: /verify (voucher, deposit) over HTTP and in process, a bare eth_call
+// floor, and 300-row claims through /settle (vouchers/s, gas per voucher from the receipt).
 //
-//   swift package --package-path Benchmarks benchmark --filter 'facilitator.*'
+//   X402_RPC_URL=http://127.0.0.1:PORT \
+//     flock /tmp/x402-swift-build.lock swift package --package-path Benchmarks benchmark --filter 'facilitator.*'
 //
-// Each benchmark is one process with its own facilitator (fresh file journal) and, without X402_RPC_URL,
-// its own devnet.
+// Devnet: X402_RPC_URL, else Devnet/devnet launched once per benchmark process (each benchmark runs in its
+// own process, with its own facilitator and fresh file journal). Not registered when no devnet can be had
+// (no X402_RPC_URL and no launcher, e.g. macOS) or X402_BENCH_NO_DEVNET is set; a devnet that fails to
+// launch turns them into no-ops with a warning on stderr, so the rest of the suite still runs.
+// On the py-evm devnet these measure the devnet as much as the facilitator: see the baseline.
 
 /// The claim batch size of the claim benchmark: the seller's usual batch.
 let claimBatchRows = 300

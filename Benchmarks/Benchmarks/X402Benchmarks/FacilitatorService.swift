@@ -17,7 +17,8 @@ import X402JSON
 import X402Testing
 
 /// The facilitator as `x402 facilitator` runs it (FacilitatorCommand.swift: file journal, Relayer,
-/// BatchSettlementFacilitator, X402Facilitator, FacilitatorHTTPServer on port 0, Prometheus metrics),
+/// BatchSettlementFacilitator, X402Facilitator, FacilitatorHTTPServer on port 0 beside RelayerRecoveryService,
+/// Prometheus metrics),
 /// in-process against a devnet, plus a payer that builds real signed payloads (after
 /// Tests/X402IntegrationTests/FacilitatorFixture.swift) and a keep-alive AsyncHTTPClient.
 ///
@@ -71,7 +72,7 @@ final class FacilitatorService: Sendable {
             configuration: BatchSettlementFacilitatorConfiguration(chainId: chainId, authorizerKey: authorizerKey,
                                                                    requireAuthenticatedCaller: true),
             logger: logger)
-        let facilitator = X402Facilitator().register(scheme, networks: [network])
+        let facilitator = X402Facilitator().register(scheme, networks: [network]).registerExtension("eip2612GasSponsoring")
 
         // The CLI's rate limiter stays in the path, with a limit no benchmark reaches (the default 200/min would).
         let (address, continuation) = AsyncStream.makeStream(of: FacilitatorHTTPServer.ListeningAddress.self)
@@ -87,7 +88,10 @@ final class FacilitatorService: Sendable {
             continuation.yield(address)
             continuation.finish()
         }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let recovery = ServiceGroupConfiguration.ServiceConfiguration(service: RelayerRecoveryService(relayer: relayer),
+                                                                      successTerminationBehavior: .ignore,
+                                                                      failureTerminationBehavior: .ignore)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: app), recovery], logger: logger))
         let serviceTask = Task { try await group.run() }
         var listening: FacilitatorHTTPServer.ListeningAddress?
         for await a in address { listening = a }
