@@ -1,0 +1,73 @@
+import X402Core
+import X402EVM
+
+/// Codes the seller emits beyond the SDK 2.25 set (``BatchSettlementErrorCode``); same prefix, same wire form.
+public enum BatchSettlementServerErrorCode: String, CaseIterable, Sendable {
+    /// The payer started a timed withdrawal that could finalize before the seller's next claim lands: the
+    /// voucher is refused (and the channel claimed at once).
+    case withdrawalPending = "invalid_batch_settlement_evm_withdrawal_pending"
+}
+
+/// What local verification decided about a voucher (protocol.md B.11 step 1.5).
+public enum LocalVerification: Equatable, Sendable {
+    /// Valid against the fresh mirrored state: no facilitator call needed.
+    case verified
+    /// Ask the facilitator (no record, stale state, no payerAuthorizer, or the mirrored balance does not
+    /// cover the voucher: the chain may know more).
+    case needsFacilitator
+    /// Invalid whatever the chain says (config or signature), with the facilitator's code.
+    case invalid(BatchSettlementErrorCode)
+}
+
+/// The seller's per-request rules of protocol.md B.10–B.11 that need no I/O.
+public enum SellerRules {
+    /// How long a request may hold its channel: `clamp(maxTimeoutSeconds × 1000, 5 000, 600 000)` ms.
+    public static func reservationTTL(maxTimeoutSeconds: Int) -> UInt64 {
+        let ms = UInt64(clamping: max(0, maxTimeoutSeconds)).multipliedReportingOverflow(by: 1000)
+        return min(600_000, max(5_000, ms.overflow ? .max : ms.partialValue))
+    }
+
+    /// How long mirrored chain state counts as fresh: `min(300 000, max(30 000, withdrawDelay × 1000 / 3))` ms.
+    public static func onchainStateTTL(withdrawDelay: UInt64) -> UInt64 {
+        let ms = withdrawDelay.multipliedReportingOverflow(by: 1000)
+        return min(300_000, max(30_000, ms.overflow ? .max : ms.partialValue / 3))
+    }
+
+    /// B.11 steps 1.3–1.4: the `maxClaimableAmount` this payload must carry. `charged` is the stored
+    /// `chargedCumulativeAmount` (nil without a record: the SDK then trusts the voucher's own base). Nil when
+    /// the expectation does not fit a uint128 (the voucher can never match it).
+    public static func expectedMaxClaimable(kind: BatchSettlementPayloadKind, charged: UInt128?, price: UInt128,
+                                            signed m: UInt128) -> UInt128? {
+        let isRefund = kind == .refund
+        let base = charged ?? (isRefund ? m : (m > price ? m - price : 0))
+        if isRefund { return base }
+        let (expected, overflow) = base.addingReportingOverflow(price)
+        return overflow ? nil : expected
+    }
+
+    /// Whether a payer's pending withdrawal could finalize before a claim sent now lands: `now + claimLeadTime`
+    /// (ms) at or past `withdrawRequestedAt + withdrawDelay` (s). Such a channel takes no more vouchers.
+    public static func withdrawalBlocksVouchers(_ channel: SellerChannel, now: UInt64, claimLeadTime: UInt64) -> Bool {
+        guard channel.withdrawRequestedAt > 0 else { return false }
+        let (finalizable, overflow) = channel.withdrawRequestedAt.addingReportingOverflow(channel.config.withdrawDelay)
+        if overflow { return false }
+        let (deadlineMs, overflowMs) = finalizable.multipliedReportingOverflow(by: 1000)
+        return !overflowMs && now &+ claimLeadTime >= deadlineMs
+    }
+
+    /// B.11 step 1.5: verifies a voucher against the mirrored state when that state is fresh and the channel
+    /// has a payerAuthorizer (ECDSA only; ERC-1271 payers always go to the facilitator).
+    public static func verifyLocally(config: ChannelConfig, voucher: SignedVoucher, record: SellerChannel?,
+                                     fields: RequirementFields, domain: BatchSettlementDomain, now: UInt64) -> LocalVerification {
+        guard let record, let synced = record.onchainSyncedAt, config.payerAuthorizer != .zero else { return .needsFacilitator }
+        guard now >= synced, now - synced <= onchainStateTTL(withdrawDelay: config.withdrawDelay) else { return .needsFacilitator }
+        if let code = checkChannelConfig(config, channelId: voucher.channelId, fields: fields, domain: domain) { return .invalid(code) }
+        let m = voucher.maxClaimableAmount.value
+        let digest = Voucher(channelId: voucher.channelId, maxClaimableAmount: m).digest(in: domain)
+        guard recovers(digest: digest, signature: voucher.signature.bytes, to: config.payerAuthorizer) else {
+            return .invalid(.voucherSignature)
+        }
+        guard m <= record.balance, m > record.totalClaimed else { return .needsFacilitator }
+        return .verified
+    }
+}
