@@ -1,0 +1,90 @@
+import X402Core
+import X402EVM
+
+extension SellerChannel {
+    /// The record as a wire snapshot, with `chargedCumulativeAmount` set to `charged` (default: the record's).
+    public func snapshot(charged: UInt128? = nil) -> ChannelStateSnapshot {
+        ChannelStateSnapshot(channelId: channelId, balance: TokenAmount128(balance), totalClaimed: TokenAmount128(totalClaimed),
+                             withdrawRequestedAt: withdrawRequestedAt, refundNonce: TokenAmount(refundNonce),
+                             chargedCumulativeAmount: TokenAmount128(charged ?? chargedCumulativeAmount))
+    }
+}
+
+/// A seller rule refused the request; `code` is the protocol's error code.
+public struct SellerRuleError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The error code the 402 carries.
+    public var code: BatchSettlementErrorCode
+
+    /// Wraps `code`.
+    public init(_ code: BatchSettlementErrorCode) { self.code = code }
+
+    public var description: String { code.rawValue }
+}
+
+extension SellerRules {
+    /// B.11 step 4 (before_settle of a voucher): adds `charge` to the record's charged total and stores the
+    /// voucher. Returns the record before and after. Throws `missing_channel` without a record and
+    /// `charge_exceeds_signed_cumulative` when the new total would pass the voucher's `maxClaimableAmount`.
+    public static func commitCharge(_ record: inout SellerChannel?, voucher: SignedVoucher, charge: UInt128, now: UInt64)
+        throws(SellerRuleError) -> (before: SellerChannel, after: SellerChannel) {
+        guard let before = record else { throw SellerRuleError(.missingChannel) }
+        let m = voucher.maxClaimableAmount.value
+        let (charged, overflow) = before.chargedCumulativeAmount.addingReportingOverflow(charge)
+        guard !overflow, charged <= m else { throw SellerRuleError(.chargeExceedsSignedCumulative) }
+        var after = before
+        after.chargedCumulativeAmount = charged
+        after.signedMaxClaimable = m
+        after.signature = voucher.signature.bytes
+        after.lastRequestTimestamp = now
+        record = after
+        return (before, after)
+    }
+
+    /// B.13: the `PAYMENT-RESPONSE` of a voucher-only charge: no transaction, `amount` "", the payer lowercased
+    /// as the SDK writes it, the snapshot of the record before this request with the new charged total.
+    public static func voucherResponse(before: SellerChannel, after: SellerChannel, charge: UInt128, network: Network) -> SettleResponse {
+        var extra = JSONObject()
+        if let state = try? X402JSON.encodeValue(before.snapshot(charged: after.chargedCumulativeAmount)) {
+            extra["channelState"] = state
+        }
+        extra["chargedAmount"] = .string(String(charge))
+        return SettleResponse(success: true, payer: before.config.payer.lowercased, transaction: "", network: network, amount: "",
+                              extra: extra)
+    }
+
+    /// B.11 step 5 (enrich_settlement_payload of a refund): checks the refund against the record and completes
+    /// it with `refundNonce`, the claim of the charged total, the amount (the whole remainder when the client
+    /// gave none) and, when the seller holds the receiver-authorizer key, both authorizer signatures.
+    public static func enrichRefund(_ refund: RefundPayload, record: SellerChannel?, authorizerKey: PrivateKey?,
+                                    domain: BatchSettlementDomain) throws(SellerRuleError) -> EnrichedRefundPayload {
+        guard let record else { throw SellerRuleError(.missingChannel) }
+        let m = refund.voucher.maxClaimableAmount.value
+        guard m == record.chargedCumulativeAmount else { throw SellerRuleError(.cumulativeAmountMismatch) }
+        guard refund.voucher.signature.bytes == record.signature else { throw SellerRuleError(.voucherSignature) }
+        guard record.balance > record.chargedCumulativeAmount else { throw SellerRuleError(.refundNoBalance) }
+        let remainder = record.balance - record.chargedCumulativeAmount
+        let amount: UInt128
+        if let text = refund.amount {
+            guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = UInt128(text), value > 0 else {
+                throw SellerRuleError(.refundAmountInvalid)
+            }
+            guard value <= remainder else { throw SellerRuleError(.refundNoBalance) }
+            amount = value
+        } else {
+            amount = remainder
+        }
+        let claim = ClaimRowPayload(channel: refund.channelConfig, maxClaimableAmount: TokenAmount128(m), signature: refund.voucher.signature,
+                                    totalClaimed: TokenAmount128(record.chargedCumulativeAmount))
+        var enriched = EnrichedRefundPayload(channelConfig: refund.channelConfig, voucher: refund.voucher, amount: TokenAmount128(amount),
+                                             refundNonce: TokenAmount(record.refundNonce), claims: [claim])
+        if let key = authorizerKey, key.address == refund.channelConfig.receiverAuthorizer {
+            let channelId = record.channelId
+            enriched.refundAuthorizerSignature = HexBytes(key.sign(digest: Refund(channelId: channelId, nonce: record.refundNonce,
+                                                                                 amount: amount).digest(in: domain)).bytes)
+            let batch = ClaimBatch(entries: [ClaimEntry(channelId: channelId, maxClaimableAmount: m,
+                                                        totalClaimed: record.chargedCumulativeAmount)])
+            enriched.claimAuthorizerSignature = HexBytes(key.sign(digest: batch.digest(in: domain)).bytes)
+        }
+        return enriched
+    }
+}
