@@ -88,3 +88,28 @@ import X402EVM
         #expect(recovers(digest: claimDigest, signature: try #require(signed.claimAuthorizerSignature).bytes, to: authorizer.address))
     }
 }
+
+extension SellerChargesTests {
+    @Test func correctiveRequirementsCarryTheSellersState() throws {
+        let requirement = PaymentRequirements(scheme: "batch-settlement", network: "eip155:84532", asset: R.token.checksummed, amount: "1000",
+                                              payTo: R.receiver.checksummed, maxTimeoutSeconds: 300,
+                                              extra: ["receiverAuthorizer": .string(R.authorizer.checksummed), "withdrawDelay": 900])
+        let stored = R.voucher(2000)
+        let record = Self.record(signature: stored.signature.bytes)
+        // The client signed 3500 from a stale base of 2500; the seller charged 2000, so it expected 3000.
+        let corrected = SellerRules.correctiveRequirements(requirement, record: record, config: R.config, voucher: R.voucher(3500), kind: .voucher)
+        let extra = try BatchSettlementRequirementsExtra(extra: corrected.extra)
+        #expect(extra.channelState?.chargedCumulativeAmount == 2000 && extra.channelState?.balance == 10_000)
+        #expect(extra.channelState?.refundNonce == 1 && extra.channelState?.channelId == record.channelId)
+        #expect(extra.voucherState?.signedMaxClaimable == 2000 && extra.voucherState?.signature?.bytes == stored.signature.bytes)
+        #expect(corrected.extra["withdrawDelay"] == 900 && corrected.amount == "1000")
+        // The client can check the returned voucher against its own key before adopting the base.
+        let digest = Voucher(channelId: record.channelId, maxClaimableAmount: 2000).digest(in: R.domain)
+        #expect(recovers(digest: digest, signature: try #require(extra.voucherState?.signature).bytes, to: R.payerKey.address))
+
+        // No record: provisional, from the client's own voucher (a 500 voucher under a 1000 price: base 0).
+        let provisional = SellerRules.correctiveRequirements(requirement, record: nil, config: R.config, voucher: R.voucher(500), kind: .voucher)
+        let p = try BatchSettlementRequirementsExtra(extra: provisional.extra)
+        #expect(p.channelState?.balance == 0 && p.channelState?.chargedCumulativeAmount == 0 && p.voucherState?.signedMaxClaimable == 500)
+    }
+}

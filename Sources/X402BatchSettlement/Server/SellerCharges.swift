@@ -88,3 +88,26 @@ extension SellerRules {
         return enriched
     }
 }
+
+extension SellerRules {
+    /// B.12: the requirement of a corrective 402, the seller's own `accepted` entry with `extra.channelState`
+    /// (its record, charged total included) and `extra.voucherState` (the last voucher it holds), so the client
+    /// can verify the signature and resync. Without a record the snapshot is provisional, built from the
+    /// client's own payload as the SDK does: balance 0, charged = the voucher's implied base.
+    public static func correctiveRequirements(_ requirement: PaymentRequirements, record: SellerChannel?, config: ChannelConfig,
+                                              voucher: SignedVoucher, kind: BatchSettlementPayloadKind) -> PaymentRequirements {
+        let m = voucher.maxClaimableAmount.value
+        let price = TokenAmount128(decimal: requirement.amount)?.value ?? 0
+        let channel = record ?? SellerChannel(
+            channelId: voucher.channelId, config: config,
+            chargedCumulativeAmount: kind == .refund ? m : (m > price ? m - price : 0),
+            signedMaxClaimable: m, signature: voucher.signature.bytes)
+        var corrected = requirement
+        if let state = try? X402JSON.encodeValue(channel.snapshot()) { corrected.extra["channelState"] = state }
+        corrected.extra["voucherState"] = [
+            "signedMaxClaimable": .string(String(channel.signedMaxClaimable)),
+            "signature": .string(Hex.encode(channel.signature)),
+        ]
+        return corrected
+    }
+}
