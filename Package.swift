@@ -132,11 +132,11 @@ let package = Package(
             swiftSettings: strict
         ),
         // MARK: Server adapters
-        // PostgreSQL storage: the facilitator journal shared by several instances (seller storage later).
+        // PostgreSQL storage shared by several instances: the facilitator journal, the seller channel storage.
         .target(
             name: "X402Postgres",
             dependencies: [
-                "X402EVMRelayer", "X402JSON",
+                "X402EVMRelayer", "X402BatchSettlement", "X402EVM", "X402JSON",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -217,6 +217,18 @@ let package = Package(
             dependencies: ["X402BatchSettlement", "X402EVMMechanisms", "X402Core", "X402EVM"],
             swiftSettings: strict
         ),
+        // The ChannelStorage contract, checked against every seller storage (in memory, file, PostgreSQL).
+        .target(
+            name: "X402ChannelStorageContract",
+            dependencies: ["X402BatchSettlement", "X402EVM", "X402JSON"],
+            path: "Tests/X402ChannelStorageContract",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "X402BatchSettlementServerTests",
+            dependencies: ["X402BatchSettlement", "X402EVM", "X402JSON", "X402ChannelStorageContract"],
+            swiftSettings: strict
+        ),
         // The TransactionJournal contract, checked against every journal (in memory, file, PostgreSQL).
         .target(
             name: "X402JournalContract",
@@ -263,7 +275,8 @@ let package = Package(
         .testTarget(
             name: "X402PostgresTests",
             dependencies: [
-                "X402Postgres", "X402EVMRelayer", "X402EVM", "X402JournalContract",
+                "X402Postgres", "X402EVMRelayer", "X402EVM", "X402JournalContract", "X402BatchSettlement",
+                "X402ChannelStorageContract",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
