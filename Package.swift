@@ -61,6 +61,11 @@ let package = Package(
             pkgConfig: "libsecp256k1",
             providers: [.apt(["libsecp256k1-dev"]), .brew(["secp256k1"])]
         ),
+        // The append-only, fsync'd, flock'ed log file behind the file journal and the file channel storage.
+        .target(
+            name: "X402FileLog",
+            swiftSettings: strict
+        ),
         .target(
             name: "X402EVM",
             dependencies: ["CSecp256k1", "X402Primitives", "X402JSON"],
@@ -106,7 +111,7 @@ let package = Package(
         ),
         .target(
             name: "X402BatchSettlement",
-            dependencies: ["X402JSON", "X402EVM", "X402Core", "X402EVMMechanisms"],
+            dependencies: ["X402JSON", "X402EVM", "X402Core", "X402EVMMechanisms", "X402FileLog"],
             swiftSettings: strict
         ),
         // MARK: Facilitator: relaying transactions, the batch-settlement facilitator scheme
@@ -115,7 +120,7 @@ let package = Package(
         .target(
             name: "X402EVMRelayer",
             dependencies: [
-                "X402EVM", "X402EVMRPC", "X402JSON",
+                "X402EVM", "X402EVMRPC", "X402JSON", "X402FileLog",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

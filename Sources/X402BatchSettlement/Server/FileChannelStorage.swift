@@ -1,5 +1,13 @@
 import X402EVM
+import X402FileLog
 import X402JSON
+
+extension ChannelStorageError.Kind {
+    /// The file storage's directory is open in another process, or in another storage of this one.
+    public static let locked = Self(rawValue: "locked")
+    /// The storage was closed, or stopped after a failed write (what reached the disk is unknown: reopen it).
+    public static let unusable = Self(rawValue: "unusable")
+}
 
 /// The embedded ``ChannelStorage``: an append-only log of JSON lines in a data directory, for one seller process.
 ///
@@ -23,12 +31,12 @@ import X402JSON
 public actor FileChannelStorage: ChannelStorage {
     /// The data directory.
     public nonisolated let directory: String
-    private let executor = ChannelStorageExecutor()
+    private let executor = DispatchQueueExecutor(label: "x402.seller.channels")
     private let compactionThreshold: Int
     private var channelRecords: [Bytes32: SellerChannel] = [:]
     private var reservations: [Bytes32: ChannelReservation] = [:]
     private var states: [String: JSONObject] = [:]
-    private var log: ChannelLogFile?
+    private var log: AppendOnlyLog?
     private var failure: ChannelStorageError?
 
     /// Runs on a thread of its own: the writes block on `fsync`.
@@ -41,7 +49,7 @@ public actor FileChannelStorage: ChannelStorage {
     public init(directory: String, compactionThreshold: Int = 10_000) throws(ChannelStorageError) {
         self.directory = directory
         self.compactionThreshold = compactionThreshold
-        let (log, lines) = try ChannelLogFile.open(directory: directory)
+        let (log, lines, _) = try Self.io { () throws(AppendOnlyLogError) in try AppendOnlyLog.open(directory: directory, name: "channels") }
         for (index, line) in lines.enumerated() {
             let value: JSONValue
             do { value = try JSONParser.parse(line, limits: Self.limits) } catch {
@@ -57,9 +65,10 @@ public actor FileChannelStorage: ChannelStorage {
                 throw ChannelStorageError(.corrupt, "\(log.logPath) line \(index + 1) is not a record", underlying: error)
             }
         }
-        if lines.isEmpty { try log.append(JSONSerializer.serialize(Self.header)) }
+        if lines.isEmpty { try Self.io { () throws(AppendOnlyLogError) in try log.append(Self.line(Self.header)) } }
         if Self.compactionDue(log, live: channelRecords.count + reservations.count + states.count, compactionThreshold) {
-            try log.rewrite(Self.snapshot(channelRecords, reservations, states))
+            let snapshot = Self.snapshot(channelRecords, reservations, states)
+            try Self.io { () throws(AppendOnlyLogError) in try log.rewrite(snapshot) }
         }
         self.log = log
     }
@@ -152,7 +161,7 @@ public actor FileChannelStorage: ChannelStorage {
     private func write(_ record: JSONValue) throws(ChannelStorageError) {
         guard let log else { throw ChannelStorageError(.unusable, "the storage is closed") }
         do {
-            try log.append(JSONSerializer.serialize(record))
+            try Self.io { () throws(AppendOnlyLogError) in try log.append(Self.line(record)) }
         } catch {
             failure = error
             throw error
@@ -165,8 +174,9 @@ public actor FileChannelStorage: ChannelStorage {
     private func compactIfDue() throws(ChannelStorageError) {
         guard let log, Self.compactionDue(log, live: channelRecords.count + reservations.count + states.count,
                                           compactionThreshold) else { return }
+        let snapshot = Self.snapshot(channelRecords, reservations, states)
         do {
-            try log.rewrite(Self.snapshot(channelRecords, reservations, states))
+            try Self.io { () throws(AppendOnlyLogError) in try log.rewrite(snapshot) }
         } catch {
             failure = error
             throw error
@@ -174,7 +184,7 @@ public actor FileChannelStorage: ChannelStorage {
     }
 
     /// Whether the superseded lines outnumber both the threshold and the live ones.
-    private static func compactionDue(_ log: ChannelLogFile, live: Int, _ threshold: Int) -> Bool {
+    private static func compactionDue(_ log: AppendOnlyLog, live: Int, _ threshold: Int) -> Bool {
         let superseded = log.lineCount - 1 - live
         return superseded > 0 && superseded >= max(threshold, live)
     }
@@ -182,17 +192,35 @@ public actor FileChannelStorage: ChannelStorage {
     /// The lines of a log holding just the current state.
     private static func snapshot(_ channels: [Bytes32: SellerChannel], _ reservations: [Bytes32: ChannelReservation],
                                  _ states: [String: JSONObject]) -> [[UInt8]] {
-        var lines = [JSONSerializer.serialize(header)]
+        var lines = [line(header)]
         for record in channels.values {
-            lines.append(JSONSerializer.serialize(change(record.channelId, channel: .some(record), reservation: nil)))
+            lines.append(line(change(record.channelId, channel: .some(record), reservation: nil)))
         }
         for (id, reservation) in reservations {
-            lines.append(JSONSerializer.serialize(change(id, channel: nil, reservation: .some(reservation))))
+            lines.append(line(change(id, channel: nil, reservation: .some(reservation))))
         }
         for (key, value) in states {
-            lines.append(JSONSerializer.serialize(.object(["state": .string(key), "value": .object(value)])))
+            lines.append(line(.object(["state": .string(key), "value": .object(value)])))
         }
         return lines
+    }
+
+    /// `value` as a log line, with its newline.
+    private static func line(_ value: JSONValue) -> [UInt8] {
+        var bytes = JSONSerializer.serialize(value)
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    /// Runs a log call, reporting its failure as a storage error (a held lock as ``ChannelStorageError/Kind/locked``).
+    private static func io<T>(_ body: () throws(AppendOnlyLogError) -> T) throws(ChannelStorageError) -> T {
+        do {
+            return try body()
+        } catch .locked(let path) {
+            throw ChannelStorageError(.locked, "\(path) is open in another process or storage", underlying: AppendOnlyLogError.locked(path: path))
+        } catch {
+            throw ChannelStorageError(.backend, "channel storage file I/O failed", underlying: error)
+        }
     }
 
     /// A line changing channel `id`: `channel` and `reservation` are left alone when nil, set (or with `.some(nil)`
