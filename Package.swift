@@ -61,6 +61,11 @@ let package = Package(
             pkgConfig: "libsecp256k1",
             providers: [.apt(["libsecp256k1-dev"]), .brew(["secp256k1"])]
         ),
+        // The append-only, fsync'd, flock'ed log file behind the file journal and the file channel storage.
+        .target(
+            name: "X402FileLog",
+            swiftSettings: strict
+        ),
         .target(
             name: "X402EVM",
             dependencies: ["CSecp256k1", "X402Primitives", "X402JSON"],
@@ -106,7 +111,7 @@ let package = Package(
         ),
         .target(
             name: "X402BatchSettlement",
-            dependencies: ["X402JSON", "X402EVM", "X402Core", "X402EVMMechanisms"],
+            dependencies: ["X402JSON", "X402EVM", "X402Core", "X402EVMMechanisms", "X402FileLog"],
             swiftSettings: strict
         ),
         // MARK: Facilitator: relaying transactions, the batch-settlement facilitator scheme
@@ -115,7 +120,7 @@ let package = Package(
         .target(
             name: "X402EVMRelayer",
             dependencies: [
-                "X402EVM", "X402EVMRPC", "X402JSON",
+                "X402EVM", "X402EVMRPC", "X402JSON", "X402FileLog",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,11 +137,11 @@ let package = Package(
             swiftSettings: strict
         ),
         // MARK: Server adapters
-        // PostgreSQL storage: the facilitator journal shared by several instances (seller storage later).
+        // PostgreSQL storage shared by several instances: the facilitator journal, the seller channel storage.
         .target(
             name: "X402Postgres",
             dependencies: [
-                "X402EVMRelayer", "X402JSON",
+                "X402EVMRelayer", "X402BatchSettlement", "X402EVM", "X402JSON",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -217,6 +222,18 @@ let package = Package(
             dependencies: ["X402BatchSettlement", "X402EVMMechanisms", "X402Core", "X402EVM"],
             swiftSettings: strict
         ),
+        // The ChannelStorage contract, checked against every seller storage (in memory, file, PostgreSQL).
+        .target(
+            name: "X402ChannelStorageContract",
+            dependencies: ["X402BatchSettlement", "X402EVM", "X402JSON"],
+            path: "Tests/X402ChannelStorageContract",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "X402BatchSettlementServerTests",
+            dependencies: ["X402BatchSettlement", "X402EVM", "X402JSON", "X402ChannelStorageContract"],
+            swiftSettings: strict
+        ),
         // The TransactionJournal contract, checked against every journal (in memory, file, PostgreSQL).
         .target(
             name: "X402JournalContract",
@@ -263,7 +280,8 @@ let package = Package(
         .testTarget(
             name: "X402PostgresTests",
             dependencies: [
-                "X402Postgres", "X402EVMRelayer", "X402EVM", "X402JournalContract",
+                "X402Postgres", "X402EVMRelayer", "X402EVM", "X402JournalContract", "X402BatchSettlement",
+                "X402ChannelStorageContract",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

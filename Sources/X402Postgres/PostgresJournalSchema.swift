@@ -11,15 +11,18 @@ struct PostgresJournalSchema: Sendable {
 
     /// Tables named `prefix` + `journal`, `nonces`, `released_nonces`.
     init(prefix: String) throws(JournalError) {
-        // The prefix is spliced into SQL text, so only plain lowercase identifiers (no quoting needed) pass;
-        // 40 characters leave room for the longest suffix within PostgreSQL's 63.
-        let valid = !prefix.isEmpty && prefix.utf8.count <= 40
-            && prefix.utf8.allSatisfy { $0 == 0x5F || (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) }
-            && !(0x30...0x39).contains(prefix.utf8.first!)
-        guard valid else { throw .invalidTablePrefix(prefix) }
+        guard Self.isValidPrefix(prefix) else { throw .invalidTablePrefix(prefix) }
         entries = prefix + "journal"
         nonces = prefix + "nonces"
         released = prefix + "released_nonces"
+    }
+
+    /// Whether `prefix` may start table names: it is spliced into SQL text, so only plain lowercase identifiers
+    /// (no quoting needed) pass; 40 characters leave room for the longest suffix within PostgreSQL's 63.
+    static func isValidPrefix(_ prefix: String) -> Bool {
+        !prefix.isEmpty && prefix.utf8.count <= 40
+            && prefix.utf8.allSatisfy { $0 == 0x5F || (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) }
+            && !(0x30...0x39).contains(prefix.utf8.first!)
     }
 
     /// `CREATE ... IF NOT EXISTS` statements, to run in order (in one transaction).

@@ -183,7 +183,8 @@ enum PostgresTestDatabase {
 
     private static func drop(_ prefix: String) async throws {
         try await withClient { client in
-            try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(prefix)journal, \(prefix)nonces, \(prefix)released_nonces"))
+            try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(prefix)journal, \(prefix)nonces, \(prefix)released_nonces, "
+                + "\(prefix)channels, \(prefix)reservations, \(prefix)manager_state"))
         }
     }
 }

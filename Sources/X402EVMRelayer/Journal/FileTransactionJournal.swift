@@ -1,5 +1,6 @@
 import Logging
 import X402EVM
+import X402FileLog
 
 /// The embedded ``TransactionJournal``: an append-only log of JSON lines in a data directory, for one
 /// facilitator process.
@@ -23,7 +24,7 @@ import X402EVM
 public actor FileTransactionJournal: TransactionJournal {
     /// The data directory.
     public nonisolated let directory: String
-    private let executor: JournalExecutor
+    private let executor: DispatchQueueExecutor
     private var state = JournalState()
     private var log: JournalLogFile?
     private var failure: JournalError?
@@ -38,7 +39,7 @@ public actor FileTransactionJournal: TransactionJournal {
     public init(directory: String, compactionThreshold: Int = 10_000,
                 logger: Logger = Logger(label: "x402.journal")) throws(JournalError) {
         self.directory = directory
-        executor = JournalExecutor(label: "x402.journal")
+        executor = DispatchQueueExecutor(label: "x402.journal")
         let (log, records) = try JournalLogFile.open(directory: directory, logger: logger)
         var state = JournalState()
         for record in records { state.apply(record) }
