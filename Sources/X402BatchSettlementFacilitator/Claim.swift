@@ -99,7 +99,7 @@ extension BatchSettlementFacilitator {
                 if !good.isEmpty { stack.append(good) }
                 continue
             }
-            let padded = estimate / 100 * (100 + relayer.configuration.gasMarginPercent)
+            let padded = relayer.paddedGasLimit(estimate)
             if padded > cap {
                 guard chunk.count > 1 else { throw .simulationFailed(revertData: [], message: "one row needs \(estimate) gas, over \(cap)") }
                 let mid = chunk.count / 2

@@ -10,11 +10,16 @@ struct DepositPlan: Sendable {
     var pre: OnchainChannelState
     /// The payer-signed authorization nonce makes the operation unique: a retry finds its transaction.
     var key: String
+    /// The simulation's gas estimate when settling (it becomes the gas limit: one execution saved).
+    var gasEstimate: UInt64?
 }
 
 extension BatchSettlementFacilitator {
     /// protocol.md B.17.2 deposit rules, in order; on success the pre-deposit state and the calldata.
-    func verifyDeposit(_ d: DepositPayload, payload: PaymentPayload, fields: RequirementFields) async -> Result<DepositPlan, VerifyFailure> {
+    /// `forSettle` simulates with `eth_estimateGas` (its estimate is then the transaction's gas limit) instead of
+    /// `eth_call`; both revert with the same bytes.
+    func verifyDeposit(_ d: DepositPayload, payload: PaymentPayload, fields: RequirementFields,
+                       forSettle: Bool = false) async -> Result<DepositPlan, VerifyFailure> {
         let config = d.channelConfig
         let channelId = d.voucher.channelId
         if let code = checkChannelConfig(config, channelId: channelId, fields: fields, domain: domain) { return .failure(VerifyFailure(code)) }
@@ -140,12 +145,17 @@ extension BatchSettlementFacilitator {
                                                                   collectorData: collectorData) else {
             return .failure(VerifyFailure(.payloadType, "deposit calldata does not encode"))
         }
+        var estimate: UInt64?
         do {
-            _ = try await relayer.call(to: configuration.settlementAddress, data: calldata)
+            if forSettle {
+                estimate = try await relayer.estimateGas(to: configuration.settlementAddress, data: calldata)
+            } else {
+                _ = try await relayer.call(to: configuration.settlementAddress, data: calldata)
+            }
         } catch {
             return .failure(VerifyFailure(.depositSimulationFailed, error.description))
         }
-        return .success(DepositPlan(calldata: calldata, pre: pre, key: key))
+        return .success(DepositPlan(calldata: calldata, pre: pre, key: key, gasEstimate: estimate))
     }
 
     /// Verifies again, sends `deposit`, waits for the receipt, and reports the confirmed channel state.
@@ -158,7 +168,7 @@ extension BatchSettlementFacilitator {
         }
         let fields = RequirementFields(requirements)
         let plan: DepositPlan
-        switch await verifyDeposit(d, payload: payload, fields: fields) {
+        switch await verifyDeposit(d, payload: payload, fields: fields, forSettle: true) {
         case .success(let p): plan = p
         case .failure(let failure):
             return .failure(failure.reason, message: failure.message, network: network, payer: payer)
@@ -166,7 +176,8 @@ extension BatchSettlementFacilitator {
         let context: JSONObject = ["pre": .object(Self.snapshotObject(plan.pre, channelId: d.voucher.channelId))]
         do throws(RelayerError) {
             let outcome = try await relayer.submit(RelayRequest(key: plan.key, purpose: "deposit", to: configuration.settlementAddress,
-                                                                data: plan.calldata, context: context))
+                                                                data: plan.calldata, context: context,
+                                                                gasLimit: plan.gasEstimate.map { relayer.paddedGasLimit($0) }))
             return await depositResponse(outcome, d)
         } catch {
             let code: BatchSettlementErrorCode = error.revertData != nil ? .depositSimulationFailed : .depositTransactionFailed

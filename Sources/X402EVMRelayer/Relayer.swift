@@ -74,6 +74,12 @@ public final class Relayer: Sendable {
         }
     }
 
+    /// `estimate` plus the configured margin (for a caller that estimated already and passes it as the gas limit).
+    public func paddedGasLimit(_ estimate: UInt64) -> UInt64 {
+        let (padded, overflow) = estimate.multipliedReportingOverflow(by: 100 + configuration.gasMarginPercent)
+        return overflow ? estimate : padded / 100
+    }
+
     static func classify(_ error: RPCError) -> RelayerError {
         if let rpcError = error.jsonRPCError, let data = rpcError.revertData {
             return .simulationFailed(revertData: data, message: rpcError.message)
