@@ -165,7 +165,7 @@ let package = Package(
         // MARK: Testing support and tools
         .target(
             name: "X402Testing",
-            dependencies: ["X402EVM", "X402EVMRPC"],
+            dependencies: ["X402EVM", "X402EVMRPC", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -254,7 +254,7 @@ let package = Package(
         .testTarget(
             name: "X402HummingbirdTests",
             dependencies: [
-                "X402Hummingbird", "X402Core",
+                "X402Hummingbird", "X402Core", "X402Testing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

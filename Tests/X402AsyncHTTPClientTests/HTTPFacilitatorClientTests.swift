@@ -7,30 +7,6 @@ import X402Testing
 import X402AsyncHTTPClient
 import X402Core
 
-/// Captures log messages so tests can count retries.
-final class LogCapture: Sendable {
-    let messages = Mutex<[String]>([])
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(capture: self) }
-    }
-
-    func count(containing text: String) -> Int { messages.withLock { $0.filter { $0.contains(text) }.count } }
-
-    struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            capture.messages.withLock { $0.append(event.message.description) }
-        }
-    }
-}
-
 private func json(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 private let requirements = PaymentRequirements(scheme: "fake", network: "eip155:84532", asset: "0xToken", amount: "1000",

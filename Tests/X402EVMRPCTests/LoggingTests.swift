@@ -4,43 +4,6 @@ import Testing
 import X402Testing
 @testable import X402EVMRPC
 
-/// Records every log call, at every level.
-final class LogCapture: Sendable {
-    struct Record: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: Logger.Metadata
-        /// Message and metadata as one string, for "never logged" checks.
-        var text: String { "\(message) \(metadata)" }
-    }
-
-    private let stored = Mutex<[Record]>([])
-    var records: [Record] { stored.withLock { $0 } }
-
-    /// A logger at `trace` that records here.
-    var logger: Logger {
-        Logger(label: "x402.rpc.test") { _ in Handler(capture: self) }
-    }
-
-    func records(_ message: String) -> [Record] { records.filter { $0.message == message } }
-
-    struct Handler: LogHandler {
-        let capture: LogCapture
-        var logLevel: Logger.Level = .trace
-        var metadata: Logger.Metadata = [:]
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            capture.stored.withLock { $0.append(Record(level: event.level, message: event.message.description, metadata: merged)) }
-        }
-    }
-}
-
 @Suite struct LoggingTests {
     @Test func callsAreLoggedWithMethodIDAndDuration() async throws {
         let capture = LogCapture()

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Testing
 import X402Core
+import X402Testing
 @testable import X402Hummingbird
 
 let receiverA = try! Address(hex: "0x209693Bc6afc0C5328bA36FaF03C514EF312287C")

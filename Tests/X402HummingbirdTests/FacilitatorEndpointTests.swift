@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import X402Core
+import X402Testing
 import X402Hummingbird
 
 /// A journal stand-in for `GET /transactions/{hash}`: one known transaction; records the hashes asked for.
@@ -172,11 +173,11 @@ final class FakeTransactionSource: TransactionStatusSource {
         try await TestServer.with(facilitator: makeFacilitator(FakeScheme()), logs: logs) { server in
             _ = try await server.post("/verify", requestBody())
         }
-        let line = try #require(logs.entries.withLock { $0.first { $0.metadata["http.path"] == "/verify" } })
+        let line = try #require(logs.records.first { $0.metadata["http.path"] == "/verify" })
         #expect(line.level == .info)
         #expect(line.metadata["http.method"] == "POST" && line.metadata["http.status"] == "200")
         #expect(line.metadata["client"] == "127.0.0.1")
-        #expect(line.metadata["duration_ms"].flatMap(Double.init) != nil)
+        #expect(line.metadata["duration_ms"].flatMap { Double($0.description) } != nil)
         #expect(!logs.text.contains("good"), "the body (its signature) is never logged")
     }
 }

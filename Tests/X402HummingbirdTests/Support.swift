@@ -8,6 +8,7 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 import X402Core
+import X402Testing
 import X402Hummingbird
 
 let fakeNetwork: Network = "eip155:84532"
@@ -52,43 +53,6 @@ final class FakeScheme: SchemeNetworkFacilitator {
 }
 
 /// Collects log events (message and metadata) so tests can check what is, and is not, logged.
-final class LogCapture: Sendable {
-    struct Entry: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
-    }
-
-    let entries = Mutex<[Entry]>([])
-
-    var logger: Logger {
-        var logger = Logger(label: "x402.facilitator.test") { _ in Handler(capture: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    /// Every message and metadata value, as one text to search.
-    var text: String {
-        entries.withLock { $0.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n") }
-    }
-
-    struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            var all = metadata
-            if let extra = event.metadata { all.merge(extra) { $1 } }
-            let flat = all.mapValues { "\($0)" }
-            capture.entries.withLock { $0.append(Entry(level: event.level, message: event.message.description, metadata: flat)) }
-        }
-    }
-}
-
 /// An HTTP answer with its body collected.
 struct Answer {
     var status: Int
