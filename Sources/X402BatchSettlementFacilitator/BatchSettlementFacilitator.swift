@@ -157,7 +157,7 @@ public final class BatchSettlementFacilitator: SchemeNetworkFacilitator {
         return receivers.allSatisfy { caller.owns($0) }
     }
 
-    /// Answers a retried operation from its journal entry: the recorded outcome, else one rebuilt by `build`.
+    /// The answer recorded with a journal entry, if any (what a retried operation gets back).
     func recordedOutcome(_ entry: JournalEntry) -> SettleResponse? {
         guard let outcome = entry.outcome else { return nil }
         return try? X402JSON.decode(SettleResponse.self, from: .object(outcome))

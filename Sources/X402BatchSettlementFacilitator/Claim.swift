@@ -1,6 +1,7 @@
 import X402BatchSettlement
 import X402Core
 import X402EVM
+import X402EVMRPC
 import X402EVMRelayer
 
 extension BatchSettlementFacilitator {
@@ -131,26 +132,17 @@ extension BatchSettlementFacilitator {
             return .failure(ErrorReason(.claimPayload), message: "\(error)", network: network)
         }
         let key = "bs:claim:\(network):\(Keccak256.hash(calldata).hex)"
-        if let entry = try? await relayer.entry(forKey: key), let recorded = recordedOutcome(entry) { return recorded }
-        let outcome: RelayOutcome
-        do throws(RelayerError) {
-            outcome = try await relayer.submit(RelayRequest(key: key, purpose: "claim", to: configuration.settlementAddress,
-                                                            data: calldata, context: ["rows": .number(JSONNumber(rows.count))],
-                                                            gasLimit: gasLimit))
-        } catch {
-            let code: BatchSettlementErrorCode = error.revertData != nil ? .claimSimulationFailed : .claimTransactionFailed
-            return .failure(ErrorReason(code), message: error.description, network: network)
-        }
-        switch outcome {
-        case .pending(let entry):
-            return .failure(.settlementPending, message: "claim broadcast, receipt not yet available", network: network,
-                            transaction: entry.hash.hex)
-        case .mined(let entry, let receipt, _):
-            let response: SettleResponse = receipt.succeeded
-                ? SettleResponse(success: true, transaction: entry.hash.hex, network: network)
-                : .failure(ErrorReason(.claimTransactionFailed), message: "claim reverted", network: network, transaction: entry.hash.hex)
-            return await finish(response, entry: entry)
-        }
+        let answer = OperationAnswer(action: "claim", payer: nil, simulationFailed: .claimSimulationFailed,
+                                     transactionFailed: .claimTransactionFailed)
+        if let previous = await previousAnswer(key: key, answer, mined: claimedAnswer) { return previous }
+        return await send(RelayRequest(key: key, purpose: "claim", to: configuration.settlementAddress, data: calldata,
+                                       context: ["rows": .number(JSONNumber(rows.count))], gasLimit: gasLimit),
+                          answer, mined: claimedAnswer)
+    }
+
+    /// A mined claim succeeded: it emits no event to check (rows already claimed on chain are skipped silently).
+    private func claimedAnswer(_ entry: JournalEntry, _ receipt: TransactionReceipt) -> SettleResponse {
+        SettleResponse(success: true, transaction: entry.hash.hex, network: network)
     }
 
     /// Splits `rows` into those whose `claim` simulates from `caller` and those that fail, by bisection

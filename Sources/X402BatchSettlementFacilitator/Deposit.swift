@@ -161,10 +161,12 @@ extension BatchSettlementFacilitator {
     /// Verifies again, sends `deposit`, waits for the receipt, and reports the confirmed channel state.
     func settleDeposit(_ d: DepositPayload, payload: PaymentPayload, requirements: PaymentRequirements) async -> SettleResponse {
         let payer = d.channelConfig.payer.checksummed
+        let answer = OperationAnswer(action: "deposit", payer: payer, simulationFailed: .depositSimulationFailed,
+                                     transactionFailed: .depositTransactionFailed)
         // A retry (the first answer was lost) finds the transaction its authorization already produced.
-        if let key = depositKey(d), let entry = try? await relayer.entry(forKey: key) {
-            if let recorded = recordedOutcome(entry) { return recorded }
-            return await depositResponse(await relayer.resume(entry, replayed: true), d)
+        if let key = depositKey(d),
+           let previous = await previousAnswer(key: key, answer, mined: { await depositMined($0, $1, d) }) {
+            return previous
         }
         let fields = RequirementFields(requirements)
         let plan: DepositPlan
@@ -174,15 +176,9 @@ extension BatchSettlementFacilitator {
             return .failure(failure.reason, message: failure.message, network: network, payer: payer)
         }
         let context: JSONObject = ["pre": .object(Self.snapshotObject(plan.pre, channelId: d.voucher.channelId))]
-        do throws(RelayerError) {
-            let outcome = try await relayer.submit(RelayRequest(key: plan.key, purpose: "deposit", to: configuration.settlementAddress,
-                                                                data: plan.calldata, context: context,
-                                                                gasLimit: plan.gasEstimate.map { relayer.paddedGasLimit($0) }))
-            return await depositResponse(outcome, d)
-        } catch {
-            let code: BatchSettlementErrorCode = error.revertData != nil ? .depositSimulationFailed : .depositTransactionFailed
-            return .failure(ErrorReason(code), message: error.description, network: network, payer: payer)
-        }
+        return await send(RelayRequest(key: plan.key, purpose: "deposit", to: configuration.settlementAddress, data: plan.calldata,
+                                       context: context, gasLimit: plan.gasEstimate.map { relayer.paddedGasLimit($0) }),
+                          answer, mined: { await depositMined($0, $1, d) })
     }
 
     /// The idempotency key of a deposit, computed without chain reads (nil for an unknown method).
@@ -197,35 +193,31 @@ extension BatchSettlementFacilitator {
         }
     }
 
-    /// The answer for a sent deposit: the balance is the one the chain confirmed (the `Deposited` event of
+    /// The answer for a mined deposit: the balance is the one the chain confirmed (the `Deposited` event of
     /// this receipt), never an optimistic sum.
-    func depositResponse(_ outcome: RelayOutcome, _ d: DepositPayload) async -> SettleResponse {
+    func depositMined(_ entry: JournalEntry, _ receipt: TransactionReceipt, _ d: DepositPayload) async -> SettleResponse {
         let payer = d.channelConfig.payer.checksummed
         let channelId = d.voucher.channelId
-        switch outcome {
-        case .pending(let entry):
-            return .failure(.settlementPending, message: "deposit broadcast, receipt not yet available", network: network,
-                            transaction: entry.hash.hex, payer: payer)
-        case .mined(let entry, let receipt, _):
-            guard receipt.succeeded else {
-                return await finish(.failure(ErrorReason(.depositTransactionFailed), message: "deposit reverted", network: network,
-                                             transaction: entry.hash.hex, payer: payer), entry: entry)
-            }
-            guard let event = ContractEvents.deposited(in: receipt, contract: configuration.settlementAddress, channelId: channelId) else {
-                return await finish(.failure(ErrorReason(.depositTransactionFailed), message: "receipt has no Deposited event for the channel",
-                                             network: network, transaction: entry.hash.hex, payer: payer), entry: entry)
-            }
-            // Read at the receipt's block; if the node cannot answer, the pre-deposit snapshot journaled with the
-            // transaction fills in the fields the event does not carry.
-            var state = (try? await reads.channel(channelId, block: .number(receipt.blockNumber)).0)
-                ?? OnchainChannelState(snapshot: entry.context["pre"]?.objectValue)
-                ?? OnchainChannelState(balance: event.newBalance, totalClaimed: 0, withdrawRequestedAt: 0, refundNonce: .zero)
-            state.balance = event.newBalance
-            let response = SettleResponse(success: true, payer: payer, transaction: entry.hash.hex, network: network,
-                                          amount: String(event.amount),
-                                          extra: ["channelState": .object(Self.snapshotObject(state, channelId: channelId))])
-            return await finish(response, entry: entry)
+        guard let event = ContractEvents.deposited(in: receipt, contract: configuration.settlementAddress, channelId: channelId) else {
+            return .failure(ErrorReason(.depositTransactionFailed), message: "receipt has no Deposited event for the channel",
+                            network: network, transaction: entry.hash.hex, payer: payer)
         }
+        // If the node cannot answer, the pre-deposit snapshot fills in the fields the event does not carry.
+        var state = await confirmedState(channelId, at: receipt) ?? journaledPreState(entry)
+            ?? OnchainChannelState(balance: event.newBalance, totalClaimed: 0, withdrawRequestedAt: 0, refundNonce: .zero)
+        state.balance = event.newBalance
+        return SettleResponse(success: true, payer: payer, transaction: entry.hash.hex, network: network, amount: String(event.amount),
+                              extra: ["channelState": .object(Self.snapshotObject(state, channelId: channelId))])
+    }
+
+    /// The channel as the chain confirmed it at the receipt's block (nil when the node cannot answer).
+    func confirmedState(_ channelId: Bytes32, at receipt: TransactionReceipt) async -> OnchainChannelState? {
+        try? await reads.channel(channelId, block: .number(receipt.blockNumber)).0
+    }
+
+    /// The pre-transaction snapshot journaled with a deposit or refund (it survives restarts).
+    func journaledPreState(_ entry: JournalEntry) -> OnchainChannelState? {
+        OnchainChannelState(snapshot: entry.context["pre"]?.objectValue)
     }
 }
 

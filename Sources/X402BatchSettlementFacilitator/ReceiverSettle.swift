@@ -1,6 +1,7 @@
 import X402BatchSettlement
 import X402Core
 import X402EVM
+import X402EVMRPC
 import X402EVMRelayer
 
 extension BatchSettlementFacilitator {
@@ -15,10 +16,9 @@ extension BatchSettlementFacilitator {
         }
         // One settle per claimed total: a retry after a lost answer finds the same key.
         let key = "bs:settle:\(network):\(payload.receiver.lowercased):\(payload.token.lowercased):\(totals.totalClaimed)"
-        if let entry = try? await relayer.entry(forKey: key) {
-            if let recorded = recordedOutcome(entry) { return recorded }
-            return await settleResponse(await relayer.resume(entry, replayed: true), payload)
-        }
+        let answer = OperationAnswer(action: "settle", payer: nil, simulationFailed: .settleSimulationFailed,
+                                     transactionFailed: .settleTransactionFailed)
+        if let previous = await previousAnswer(key: key, answer, mined: { settledAnswer($0, $1, payload) }) { return previous }
         guard totals.totalClaimed > totals.totalSettled else {
             return .failure(ErrorReason(.nothingToSettle), network: network)
         }
@@ -28,34 +28,17 @@ extension BatchSettlementFacilitator {
         } catch {
             return .failure(ErrorReason(.settlePayload), message: "\(error)", network: network)
         }
-        do throws(RelayerError) {
-            let outcome = try await relayer.submit(RelayRequest(key: key, purpose: "settle", to: configuration.settlementAddress,
-                                                                data: calldata))
-            return await settleResponse(outcome, payload)
-        } catch {
-            let code: BatchSettlementErrorCode = error.revertData != nil ? .settleSimulationFailed : .settleTransactionFailed
-            return .failure(ErrorReason(code), message: error.description, network: network)
-        }
+        return await send(RelayRequest(key: key, purpose: "settle", to: configuration.settlementAddress, data: calldata), answer,
+                          mined: { settledAnswer($0, $1, payload) })
     }
 
-    private func settleResponse(_ outcome: RelayOutcome, _ payload: SettlePayload) async -> SettleResponse {
-        switch outcome {
-        case .pending(let entry):
-            return .failure(.settlementPending, message: "settle broadcast, receipt not yet available", network: network,
-                            transaction: entry.hash.hex)
-        case .mined(let entry, let receipt, _):
-            guard receipt.succeeded else {
-                return await finish(.failure(ErrorReason(.settleTransactionFailed), message: "settle reverted", network: network,
-                                             transaction: entry.hash.hex), entry: entry)
-            }
-            guard let amount = ContractEvents.settled(in: receipt, contract: configuration.settlementAddress,
-                                                      receiver: payload.receiver, token: payload.token) else {
-                return await finish(.failure(ErrorReason(.settledEventMismatch),
-                                             message: "receipt has no Settled event for the receiver and token", network: network,
-                                             transaction: entry.hash.hex), entry: entry)
-            }
-            return await finish(SettleResponse(success: true, transaction: entry.hash.hex, network: network, amount: String(amount)),
-                                entry: entry)
+    /// The answer for a mined settle: the amount of its `Settled` event for the receiver and token.
+    private func settledAnswer(_ entry: JournalEntry, _ receipt: TransactionReceipt, _ payload: SettlePayload) -> SettleResponse {
+        guard let amount = ContractEvents.settled(in: receipt, contract: configuration.settlementAddress,
+                                                  receiver: payload.receiver, token: payload.token) else {
+            return .failure(ErrorReason(.settledEventMismatch), message: "receipt has no Settled event for the receiver and token",
+                            network: network, transaction: entry.hash.hex)
         }
+        return SettleResponse(success: true, transaction: entry.hash.hex, network: network, amount: String(amount))
     }
 }

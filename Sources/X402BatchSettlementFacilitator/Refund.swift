@@ -1,6 +1,7 @@
 import X402BatchSettlement
 import X402Core
 import X402EVM
+import X402EVMRPC
 import X402EVMRelayer
 
 extension BatchSettlementFacilitator {
@@ -17,9 +18,10 @@ extension BatchSettlementFacilitator {
         }
         let refundNonce = r.refundNonce.value
         let key = "bs:refund:\(network):\(channelId.hex):\(refundNonce)"
-        if let entry = try? await relayer.entry(forKey: key) {
-            if let recorded = recordedOutcome(entry) { return recorded }
-            return await refundResponse(await relayer.resume(entry, replayed: true), r, channelId: channelId, pre: nil)
+        let answer = OperationAnswer(action: "refund", payer: payer, simulationFailed: .refundSimulationFailed,
+                                     transactionFailed: .refundTransactionFailed)
+        if let previous = await previousAnswer(key: key, answer, mined: { await refundMined($0, $1, r, channelId: channelId) }) {
+            return previous
         }
         let pre: OnchainChannelState
         do {
@@ -79,44 +81,28 @@ extension BatchSettlementFacilitator {
             return .failure(ErrorReason(.refundPayload), message: "\(error)", network: network, payer: payer)
         }
         let context: JSONObject = ["pre": .object(Self.snapshotObject(pre, channelId: channelId))]
-        do throws(RelayerError) {
-            let outcome = try await relayer.submit(RelayRequest(key: key, purpose: "refund", to: configuration.settlementAddress,
-                                                                data: calldata, context: context))
-            return await refundResponse(outcome, r, channelId: channelId, pre: pre)
-        } catch {
-            let code: BatchSettlementErrorCode = error.revertData != nil ? .refundSimulationFailed : .refundTransactionFailed
-            return .failure(ErrorReason(code), message: error.description, network: network, payer: payer)
-        }
+        return await send(RelayRequest(key: key, purpose: "refund", to: configuration.settlementAddress, data: calldata, context: context),
+                          answer, mined: { await refundMined($0, $1, r, channelId: channelId) })
     }
 
-    private func refundResponse(_ outcome: RelayOutcome, _ r: EnrichedRefundPayload, channelId: Bytes32,
-                                pre: OnchainChannelState?) async -> SettleResponse {
+    /// The answer for a mined refund: the amount of its `Refunded` event and the channel as the chain confirmed it
+    /// (computed from the journaled pre-state when the node cannot answer).
+    private func refundMined(_ entry: JournalEntry, _ receipt: TransactionReceipt, _ r: EnrichedRefundPayload,
+                             channelId: Bytes32) async -> SettleResponse {
         let payer = r.channelConfig.payer.checksummed
-        switch outcome {
-        case .pending(let entry):
-            return .failure(.settlementPending, message: "refund broadcast, receipt not yet available", network: network,
-                            transaction: entry.hash.hex, payer: payer)
-        case .mined(let entry, let receipt, _):
-            guard receipt.succeeded else {
-                return await finish(.failure(ErrorReason(.refundTransactionFailed), message: "refund reverted", network: network,
-                                             transaction: entry.hash.hex, payer: payer), entry: entry)
-            }
-            guard let refunded = ContractEvents.refunded(in: receipt, contract: configuration.settlementAddress, channelId: channelId) else {
-                return await finish(.failure(ErrorReason(.refundedEventMismatch), message: "receipt has no Refunded event for the channel",
-                                             network: network, transaction: entry.hash.hex, payer: payer), entry: entry)
-            }
-            // The state the chain confirmed at the refund's block.
-            var extra: JSONObject = [:]
-            if let state = try? await reads.channel(channelId, block: .number(receipt.blockNumber)).0 {
-                extra["channelState"] = .object(Self.snapshotObject(state, channelId: channelId))
-            } else if let pre {
-                let state = OnchainChannelState(balance: pre.balance - min(refunded, pre.balance), totalClaimed: pre.totalClaimed,
-                                                withdrawRequestedAt: 0, refundNonce: pre.refundNonce + UInt256(1))
-                extra["channelState"] = .object(Self.snapshotObject(state, channelId: channelId))
-            }
-            let response = SettleResponse(success: true, payer: payer, transaction: entry.hash.hex, network: network,
-                                          amount: String(refunded), extra: extra.isEmpty ? nil : extra)
-            return await finish(response, entry: entry)
+        guard let refunded = ContractEvents.refunded(in: receipt, contract: configuration.settlementAddress, channelId: channelId) else {
+            return .failure(ErrorReason(.refundedEventMismatch), message: "receipt has no Refunded event for the channel",
+                            network: network, transaction: entry.hash.hex, payer: payer)
         }
+        var extra: JSONObject = [:]
+        if let state = await confirmedState(channelId, at: receipt) {
+            extra["channelState"] = .object(Self.snapshotObject(state, channelId: channelId))
+        } else if let pre = journaledPreState(entry) {
+            let state = OnchainChannelState(balance: pre.balance - min(refunded, pre.balance), totalClaimed: pre.totalClaimed,
+                                            withdrawRequestedAt: 0, refundNonce: pre.refundNonce + UInt256(1))
+            extra["channelState"] = .object(Self.snapshotObject(state, channelId: channelId))
+        }
+        return SettleResponse(success: true, payer: payer, transaction: entry.hash.hex, network: network, amount: String(refunded),
+                              extra: extra.isEmpty ? nil : extra)
     }
 }
