@@ -66,9 +66,13 @@ public final class Relayer: Sendable {
 
     /// The latest block's gas limit.
     public func blockGasLimit() async throws(RelayerError) -> UInt64 {
+        try await latestBlock().gasLimit
+    }
+
+    private func latestBlock() async throws(RelayerError) -> Block {
         do throws(RPCError) {
             guard let block = try await rpc.getBlockByNumber(.latest) else { throw RPCError.missingResult }
-            return block.gasLimit
+            return block
         } catch {
             throw .rpc(error)
         }
@@ -99,19 +103,20 @@ public final class Relayer: Sendable {
         let index = cursor.wrappingAdd(1, ordering: .relaxed).oldValue % keys.count
         let key = keys[index]
         let sender = addresses[index]
+        // One read of the head serves the gas cap and the fees.
+        let head = try await latestBlock()
         let gasLimit: UInt64
         if let fixed = request.gasLimit {
             gasLimit = fixed
         } else {
             let estimate = try await estimateGas(to: request.to, data: request.data, from: sender)
-            let cap = try await blockGasLimit() / 100 * configuration.maxBlockGasPercent
-            let (padded, overflow) = estimate.multipliedReportingOverflow(by: 100 + configuration.gasMarginPercent)
-            gasLimit = min(overflow ? cap : padded / 100, cap)
+            let cap = head.gasLimit / 100 * configuration.maxBlockGasPercent
             guard estimate <= cap else {
                 throw .simulationFailed(revertData: [], message: "needs \(estimate) gas, over the block limit share \(cap)")
             }
+            gasLimit = min(paddedGasLimit(estimate), cap)
         }
-        let fees = try await currentFees()
+        let fees = try await currentFees(head)
 
         let (sent, ours) = try await lanes[index].withLock { () async throws(RelayerError) -> (JournalEntry, Bool) in
             try await sendLocked(request, attemptKey: attemptKey, key: key, sender: sender, gasLimit: gasLimit, fees: fees)
@@ -142,13 +147,15 @@ public final class Relayer: Sendable {
                             gasLimit: UInt64, fees: Fees) async throws(RelayerError) -> (JournalEntry, Bool) {
         let chainNonce: UInt64
         do { chainNonce = try await rpc.getTransactionCount(sender, block: .pending) } catch { throw .rpc(error) }
-        await rebroadcastStranded(sender: sender, chainNonce: chainNonce)
         let nonce: UInt64
         do {
             nonce = try await journal.allocateNonce(network: configuration.network, relayer: sender, chainNonce: chainNonce)
         } catch {
             throw .journal("\(error)")
         }
+        // Nonces handed out but unknown to the node: their transactions never reached it (it was down or
+        // restarted). Re-send them first so the new one does not wait behind a hole.
+        if nonce > chainNonce { await rebroadcastStranded(sender: sender, nonces: chainNonce..<nonce) }
         await reportNonceGaps(sender)
         let transaction = fees.transaction(chainId: configuration.chainId, nonce: nonce, gasLimit: gasLimit,
                                            to: request.to, data: request.data)
@@ -226,12 +233,10 @@ public final class Relayer: Sendable {
         return rpcError.message
     }
 
-    /// Journaled transactions of `sender` at or above the node's next nonce never reached the node
-    /// (it was down or restarted): broadcast their exact bytes again, in nonce order, so the nonce
-    /// sequence has no hole.
-    private func rebroadcastStranded(sender: Address, chainNonce: UInt64) async {
+    /// Broadcasts the exact bytes of `sender`'s unfinished journaled transactions in `nonces`, in nonce order.
+    private func rebroadcastStranded(sender: Address, nonces: Range<UInt64>) async {
         guard let unfinished = try? await journal.unfinished(network: configuration.network) else { return }
-        let stranded = unfinished.filter { $0.relayer == sender && $0.nonce >= chainNonce }.sorted { $0.nonce < $1.nonce }
+        let stranded = unfinished.filter { $0.relayer == sender && nonces.contains($0.nonce) }.sorted { $0.nonce < $1.nonce }
         for entry in stranded {
             _ = try? await rpc.sendRawTransaction(entry.raw)
             logger.notice("re-broadcast stranded transaction", metadata: ["relayer.tx": "\(entry.hash)", "relayer.nonce": "\(entry.nonce)"])
@@ -306,9 +311,8 @@ public final class Relayer: Sendable {
 
     // MARK: Fees
 
-    private func currentFees() async throws(RelayerError) -> Fees {
+    private func currentFees(_ block: Block) async throws(RelayerError) -> Fees {
         do throws(RPCError) {
-            guard let block = try await rpc.getBlockByNumber(.latest) else { throw RPCError.missingResult }
             if let base = block.baseFeePerGas, !configuration.forceLegacy {
                 let tip = (try? await rpc.maxPriorityFeePerGas()) ?? UInt256(1_000_000_000)
                 return .eip1559(maxFee: base + base + tip, tip: tip)
