@@ -178,7 +178,12 @@ struct VerifyFailure: Error {
     var message: String?
 
     init(_ code: BatchSettlementErrorCode, _ message: String? = nil) {
-        self.reason = ErrorReason(code)
+        self.init(reason: ErrorReason(code), message: message)
+    }
+
+    /// A failure with a code outside the batch-settlement set (the SDK's generic extension codes).
+    init(reason: ErrorReason, message: String?) {
+        self.reason = reason
         self.message = message
     }
 

@@ -227,11 +227,3 @@ extension DepositAuthorization {
         return false
     }
 }
-
-extension VerifyFailure {
-    init(reason: ErrorReason, message: String?) {
-        self.init(.payloadType)
-        self.reason = reason
-        self.message = message
-    }
-}
