@@ -97,9 +97,9 @@ extension BatchSettlementFacilitator {
         var extra: JSONObject = [:]
         if let state = await confirmedState(channelId, at: receipt) {
             extra["channelState"] = .object(Self.snapshotObject(state, channelId: channelId))
-        } else if let pre = journaledPreState(entry) {
+        } else if let pre = journaledPreState(entry), case (let nonce, false) = pre.refundNonce.addingReportingOverflow(UInt256(1)) {
             let state = OnchainChannelState(balance: pre.balance - min(refunded, pre.balance), totalClaimed: pre.totalClaimed,
-                                            withdrawRequestedAt: 0, refundNonce: pre.refundNonce + UInt256(1))
+                                            withdrawRequestedAt: 0, refundNonce: nonce)
             extra["channelState"] = .object(Self.snapshotObject(state, channelId: channelId))
         }
         return SettleResponse(success: true, payer: payer, transaction: entry.hash.hex, network: network, amount: String(refunded),

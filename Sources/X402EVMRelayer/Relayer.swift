@@ -315,7 +315,11 @@ public final class Relayer: Sendable {
         do throws(RPCError) {
             if let base = block.baseFeePerGas, !configuration.forceLegacy {
                 let tip = (try? await rpc.maxPriorityFeePerGas()) ?? UInt256(1_000_000_000)
-                return .eip1559(maxFee: base + base + tip, tip: tip)
+                // A node's numbers are input: an absurd fee is an error, not a trap.
+                let (twice, o1) = base.addingReportingOverflow(base)
+                let (maxFee, o2) = twice.addingReportingOverflow(tip)
+                guard !o1, !o2 else { throw RPCError.invalidResult(field: "baseFeePerGas", reason: "fee overflows uint256") }
+                return .eip1559(maxFee: maxFee, tip: tip)
             }
             return .legacy(gasPrice: try await rpc.gasPrice())
         } catch {
