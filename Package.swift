@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "X402Core", targets: ["X402Core"]),
         .library(name: "X402EVMMechanisms", targets: ["X402EVMMechanisms"]),
         .library(name: "X402BatchSettlement", targets: ["X402BatchSettlement"]),
+        .library(name: "X402BatchSettlementServer", targets: ["X402BatchSettlementServer"]),
         .library(name: "X402AsyncHTTPClient", targets: ["X402AsyncHTTPClient"]),
         .library(name: "X402EVMRelayer", targets: ["X402EVMRelayer"]),
         .library(name: "X402BatchSettlementFacilitator", targets: ["X402BatchSettlementFacilitator"]),
@@ -114,6 +115,17 @@ let package = Package(
             dependencies: ["X402JSON", "X402EVM", "X402Core", "X402EVMMechanisms", "X402FileLog"],
             swiftSettings: strict
         ),
+        // The seller's batch-settlement scheme (B.11 hooks over a ChannelStorage) and its channel manager service.
+        .target(
+            name: "X402BatchSettlementServer",
+            dependencies: [
+                "X402BatchSettlement", "X402Core", "X402EVM", "X402EVMMechanisms", "X402EVMRPC", "X402JSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // MARK: Facilitator: relaying transactions, the batch-settlement facilitator scheme
         // Transactions that move money: nonce manager, journal (file; PostgreSQL in X402Postgres), send,
         // receipts. Shared by every EVM scheme's facilitator.
@@ -173,6 +185,7 @@ let package = Package(
             dependencies: [
                 "X402EVM", "X402Core", "X402EVMMechanisms", "X402BatchSettlement",
                 "X402EVMRPC", "X402EVMRelayer", "X402BatchSettlementFacilitator", "X402Postgres", "X402Hummingbird",
+                "X402BatchSettlementServer", "X402AsyncHTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -231,7 +244,12 @@ let package = Package(
         ),
         .testTarget(
             name: "X402BatchSettlementServerTests",
-            dependencies: ["X402BatchSettlement", "X402EVM", "X402JSON", "X402ChannelStorageContract"],
+            dependencies: [
+                "X402BatchSettlement", "X402BatchSettlementServer", "X402Core", "X402EVM", "X402JSON",
+                "X402ChannelStorageContract",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         // The TransactionJournal contract, checked against every journal (in memory, file, PostgreSQL).
@@ -273,7 +291,10 @@ let package = Package(
             dependencies: [
                 "X402Testing", "X402EVMRPC", "X402EVM", "X402Core", "X402BatchSettlement",
                 "X402BatchSettlementFacilitator", "X402EVMRelayer", "X402Hummingbird", "X402AsyncHTTPClient",
+                "X402BatchSettlementServer", "X402Postgres", "X402JSON",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
