@@ -17,7 +17,6 @@ public enum BatchSettlementFacilitatorErrorCode: String, CaseIterable, Sendable 
 }
 
 extension ErrorReason {
-    init(_ code: BatchSettlementErrorCode) { self.init(rawValue: code.rawValue) }
     init(_ code: BatchSettlementFacilitatorErrorCode) { self.init(rawValue: code.rawValue) }
 }
 

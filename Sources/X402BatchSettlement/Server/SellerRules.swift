@@ -8,6 +8,13 @@ public enum BatchSettlementServerErrorCode: String, CaseIterable, Sendable {
     case withdrawalPending = "invalid_batch_settlement_evm_withdrawal_pending"
 }
 
+extension ErrorReason {
+    /// The wire code of a batch-settlement error.
+    public init(_ code: BatchSettlementErrorCode) { self.init(rawValue: code.rawValue) }
+    /// The wire code of a seller-only batch-settlement error.
+    public init(_ code: BatchSettlementServerErrorCode) { self.init(rawValue: code.rawValue) }
+}
+
 /// What local verification decided about a voucher (protocol.md B.11 step 1.5).
 public enum LocalVerification: Equatable, Sendable {
     /// Valid against the fresh mirrored state: no facilitator call needed.
@@ -56,11 +63,14 @@ public enum SellerRules {
     }
 
     /// B.11 step 1.5: verifies a voucher against the mirrored state when that state is fresh and the channel
-    /// has a payerAuthorizer (ECDSA only; ERC-1271 payers always go to the facilitator).
+    /// has a payerAuthorizer (ECDSA only; ERC-1271 payers always go to the facilitator). `stateTTL` (ms) overrides
+    /// ``onchainStateTTL(withdrawDelay:)``.
     public static func verifyLocally(config: ChannelConfig, voucher: SignedVoucher, record: SellerChannel?,
-                                     fields: RequirementFields, domain: BatchSettlementDomain, now: UInt64) -> LocalVerification {
+                                     fields: RequirementFields, domain: BatchSettlementDomain, now: UInt64,
+                                     stateTTL: UInt64? = nil) -> LocalVerification {
         guard let record, let synced = record.onchainSyncedAt, config.payerAuthorizer != .zero else { return .needsFacilitator }
-        guard now >= synced, now - synced <= onchainStateTTL(withdrawDelay: config.withdrawDelay) else { return .needsFacilitator }
+        let ttl = stateTTL ?? onchainStateTTL(withdrawDelay: config.withdrawDelay)
+        guard now >= synced, now - synced <= ttl else { return .needsFacilitator }
         if let code = checkChannelConfig(config, channelId: voucher.channelId, fields: fields, domain: domain) { return .invalid(code) }
         let m = voucher.maxClaimableAmount.value
         let digest = Voucher(channelId: voucher.channelId, maxClaimableAmount: m).digest(in: domain)

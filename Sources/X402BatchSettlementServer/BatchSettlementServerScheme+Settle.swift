@@ -1,0 +1,153 @@
+import X402BatchSettlement
+import X402Core
+import X402EVM
+import X402JSON
+
+extension BatchSettlementServerScheme {
+    // MARK: B.11 step 4
+
+    /// A voucher's charge is committed here, without the facilitator: the actual charge (the requirement's amount
+    /// after `Settlement-Overrides`) is added to the channel's charged total under this request's reservation, and
+    /// the answer is the voucher-only `PAYMENT-RESPONSE` (B.13). Deposits and refunds go on to the facilitator.
+    public func beforeSettle(_ context: PaymentContext) async throws -> BeforeSettleDecision {
+        guard let state = context.attempt.sellerState else {
+            return .abort(reason: ErrorReason(.missingChannel), message: "no verified batch-settlement request")
+        }
+        guard let charge = TokenAmount128(decimal: context.requirements.amount)?.value else {
+            await releaseReservation(context)
+            return .abort(reason: ErrorReason(.chargeExceedsSignedCumulative), message: "the charge is not an atomic uint128")
+        }
+        guard state.kind == .voucher else {
+            if state.kind == .deposit {
+                var next = state
+                next.charge = charge
+                context.attempt.sellerState = next
+            }
+            return .proceed
+        }
+        let now = clock()
+        let voucher = state.voucher
+        let committed: Result<(before: SellerChannel, after: SellerChannel), SellerRuleError>
+        do {
+            committed = try await storage.commit(state.channelId, pendingId: state.pendingId, now: now) { record in
+                do throws(SellerRuleError) {
+                    return Result<(before: SellerChannel, after: SellerChannel), SellerRuleError>.success(
+                        try SellerRules.commitCharge(&record, voucher: voucher, charge: charge, now: now))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        } catch let error as ChannelStorageError where error.kind == .reservationLost {
+            return .abort(reason: ErrorReason(.channelBusy), message: "the request's reservation lapsed")
+        } catch {
+            await releaseReservation(context)
+            logger.error("charge commit failed", metadata: ["channel": "\(state.channelId)", "error": "\(error)"])
+            return .abort(reason: ErrorReason(.verificationStateUnavailable), message: "the charge could not be stored")
+        }
+        switch committed {
+        case .failure(let error):
+            await releaseReservation(context)
+            return .abort(reason: ErrorReason(error.code), message: "the charge exceeds the signed cumulative amount")
+        case .success(let (before, after)):
+            var done = state
+            done.reserved = false
+            context.attempt.sellerState = done
+            let (unclaimed, _) = after.chargedCumulativeAmount.subtractingReportingOverflow(after.totalClaimed)
+            emit(.charged(channelId: state.channelId, unclaimed: after.chargedCumulativeAmount > after.totalClaimed ? unclaimed : 0))
+            return .skipSettlement(SellerRules.voucherResponse(before: state.record ?? before, after: after, charge: charge,
+                                                               network: context.requirements.network))
+        }
+    }
+
+    // MARK: B.11 step 5
+
+    /// Completes a client's refund from the record: `refundNonce`, the claim of the charged total, the amount when
+    /// the client left it out, and both authorizer signatures when the seller holds the key.
+    public func enrichSettlementPayload(_ context: PaymentContext) async throws -> JSONObject? {
+        guard let state = context.attempt.sellerState, case .refund(let refund) = state.payload else { return nil }
+        let domain = try domain(context.requirements.network)
+        let record: SellerChannel?
+        do {
+            guard try await storage.reservation(state.channelId, now: clock())?.pendingId == state.pendingId else {
+                throw X402Error(ErrorReason(.channelBusy), "the refund's reservation lapsed")
+            }
+            record = try await storage.channel(state.channelId)
+        } catch let error as X402Error {
+            throw error
+        } catch {
+            throw X402Error(ErrorReason(.verificationStateUnavailable), "channel storage failed: \(error)", underlying: error)
+        }
+        let enriched: EnrichedRefundPayload
+        do {
+            enriched = try SellerRules.enrichRefund(refund, record: record, authorizerKey: configuration.receiverAuthorizerKey,
+                                                    domain: domain)
+        } catch {
+            throw X402Error(ErrorReason(error.code), "the refund does not match the channel")
+        }
+        var added = BatchSettlementPayload.enrichedRefund(enriched).jsonObject()
+        for (key, _) in context.paymentPayload.payload { added[key] = nil }
+        return added
+    }
+
+    // MARK: B.11 step 7
+
+    /// Records what the facilitator settled: a deposit charges the request and mirrors the post-deposit snapshot; a
+    /// refund mirrors the post-refund snapshot, or deletes a drained channel.
+    public func afterSettle(_ context: PaymentContext, result: SettleResponse) async throws {
+        guard var state = context.attempt.sellerState, state.kind != .voucher else { return }
+        let now = clock()
+        let settled = Self.snapshot(result.extra?["channelState"]?.objectValue, channelId: state.channelId)
+        let voucher = state.voucher
+        switch state.kind {
+        case .deposit:
+            let charge = state.charge ?? 0
+            let body: @Sendable (inout SellerChannel?) throws -> UInt128 = { record in
+                try SellerRules.recordDeposit(&record, voucher: voucher, charge: charge, settledState: settled, now: now)
+            }
+            do {
+                state.chargedAfter = try await storage.commit(state.channelId, pendingId: state.pendingId, now: now, body)
+            } catch let error as ChannelStorageError where error.kind == .reservationLost {
+                // The deposit is on chain and the handler has answered: the charge must be kept even when the
+                // reservation lapsed during a slow settlement.
+                logger.warning("deposit settled after its reservation lapsed", metadata: ["channel": "\(state.channelId)"])
+                state.chargedAfter = try await storage.update(state.channelId, body)
+            }
+            state.reserved = false
+            if let after = try? await storage.channel(state.channelId) {
+                let unclaimed = after.chargedCumulativeAmount > after.totalClaimed ? after.chargedCumulativeAmount - after.totalClaimed : 0
+                emit(.charged(channelId: state.channelId, unclaimed: unclaimed))
+            }
+        case .refund:
+            let charged = state.record?.chargedCumulativeAmount ?? voucher.maxClaimableAmount.value
+            state.chargedAfter = charged
+            if let settled {
+                try await storage.commit(state.channelId, pendingId: state.pendingId, now: now) { record in
+                    SellerRules.recordRefund(&record, settledState: settled, now: now)
+                }
+                state.reserved = false
+            } else {
+                await releaseReservation(context)
+                state.reserved = false
+            }
+        default:
+            return
+        }
+        context.attempt.sellerState = state
+    }
+
+    /// A failed settlement charges nothing: the reservation is released.
+    public func onSettleFailure(_ context: PaymentContext, error: X402Error) async -> SettleResponse? {
+        await releaseReservation(context)
+        return nil
+    }
+
+    // MARK: B.11 step 8
+
+    /// Adds the seller's charged total to a deposit's or refund's `channelState`, and a deposit's `chargedAmount`.
+    public func enrichSettlementResponse(_ context: PaymentContext, result: SettleResponse) async throws -> JSONObject? {
+        guard let state = context.attempt.sellerState, state.kind != .voucher, let charged = state.chargedAfter else { return nil }
+        var enrichment: JSONObject = ["channelState": ["chargedCumulativeAmount": .string(String(charged))]]
+        if state.kind == .deposit, let charge = state.charge { enrichment["chargedAmount"] = .string(String(charge)) }
+        return enrichment
+    }
+}

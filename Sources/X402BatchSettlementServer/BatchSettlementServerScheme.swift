@@ -1,0 +1,170 @@
+import Logging
+import Synchronization
+import X402BatchSettlement
+import X402Core
+import X402EVM
+import X402EVMMechanisms
+
+/// Something the seller's scheme saw that its channel manager should act on.
+public enum SellerChannelEvent: Sendable, Equatable {
+    /// A request's charge was committed; `unclaimed` is the channel's charged total minus its mirrored claims.
+    case charged(channelId: Bytes32, unclaimed: UInt128)
+    /// The payer started a withdrawal: claim this channel now.
+    case withdrawalObserved(channelId: Bytes32)
+}
+
+/// The seller side of batch-settlement (protocol.md B.9–B.14) on an ``X402ResourceServer``: prices routes, answers
+/// 402s with the channel terms, verifies vouchers locally when its mirrored chain state is fresh (the facilitator
+/// otherwise), holds a per-channel reservation from verification until the charge is committed after the
+/// handler, answers corrective 402s and completes cooperative refunds.
+///
+/// ```swift
+/// let storage = try FileChannelStorage(directory: "/var/lib/x402/seller")
+/// let scheme = BatchSettlementServerScheme(storage: storage)
+/// server.register(scheme, for: "eip155:*")
+/// scheme.onEvent { manager.handle($0) }   // claims on withdrawals and thresholds
+/// ```
+public final class BatchSettlementServerScheme: SchemeNetworkServer {
+    /// `batch-settlement`.
+    public let scheme = BatchSettlement.scheme
+    /// Where the channels live.
+    public let storage: any ChannelStorage
+    /// Terms and guards.
+    public let configuration: BatchSettlementServerConfiguration
+    let logger: Logger
+    let clock: @Sendable () -> UInt64
+    private let observers = Mutex<[@Sendable (SellerChannelEvent) -> Void]>([])
+    private let domains = Mutex<[Network: BatchSettlementDomain]>([:])
+
+    /// Creates the scheme over `storage`; `clock` gives unix milliseconds (injectable for tests).
+    public init(storage: any ChannelStorage, configuration: BatchSettlementServerConfiguration = .init(),
+                logger: Logger = Logger(label: "x402.seller.batch-settlement"),
+                clock: @escaping @Sendable () -> UInt64 = BatchSettlementServerScheme.systemMilliseconds) {
+        self.storage = storage
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Unix time in milliseconds from the system clock.
+    @Sendable public static func systemMilliseconds() -> UInt64 {
+        UInt64(clamping: Duration.nanosecondsSinceEpoch / 1_000_000)
+    }
+
+    /// Adds an observer of channel events (called synchronously on the request's task: keep it short).
+    public func onEvent(_ observer: @escaping @Sendable (SellerChannelEvent) -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    func emit(_ event: SellerChannelEvent) {
+        for observer in observers.withLock({ $0 }) { observer(event) }
+    }
+
+    /// The seller's own receiver-authorizer address, when it holds the key.
+    public var receiverAuthorizer: Address? { configuration.receiverAuthorizerKey?.address }
+
+    /// The contract's EIP-712 domain on `network` (cached: the separator costs a hash).
+    func domain(_ network: Network) throws(NetworkError) -> BatchSettlementDomain {
+        if let cached = domains.withLock({ $0[network] }) { return cached }
+        let domain = BatchSettlementDomain(chainId: try network.evmChainId())
+        domains.withLock { $0[network] = domain }
+        return domain
+    }
+
+    // MARK: Pricing and 402 terms
+
+    /// Money (`"$0.01"`) in the network's default stablecoin, or an explicit asset amount.
+    public func parsePrice(_ price: Price, network: Network) throws -> AssetAmount {
+        try price.resolve(on: network)
+    }
+
+    /// The asset's decimals when it is a default asset.
+    public func assetDecimals(asset: String, network: Network) -> Int? {
+        guard let address = try? Address(hex: asset) else { return nil }
+        return DefaultAssets.find(asset: address, on: network)?.decimals
+    }
+
+    /// Adds the channel terms (B.9.1): `receiverAuthorizer` (own key, else the facilitator's), `withdrawDelay`,
+    /// the token's `name`/`version` and transfer method, and `minDeposit`.
+    public func enhanceRequirements(_ requirements: PaymentRequirements, supportedKind: SupportedKind,
+                                    facilitatorExtensions: [String]) async throws -> PaymentRequirements {
+        var enhanced = requirements
+        guard let authorizer = receiverAuthorizer ?? Self.advertisedAuthorizer(supportedKind), authorizer != .zero else {
+            throw X402Error(.invalidPaymentRequirements, "payment requirements need a non-zero extra.receiverAuthorizer: "
+                            + "configure a receiver-authorizer key or use a facilitator that advertises one")
+        }
+        enhanced.extra["receiverAuthorizer"] = .string(authorizer.checksummed)
+        enhanced.extra["withdrawDelay"] = .number(JSONNumber(configuration.withdrawDelay))
+        let asset = (try? Address(hex: requirements.asset)).flatMap { DefaultAssets.find(asset: $0, on: requirements.network) }
+        if let asset {
+            if enhanced.extra["name"] == nil { enhanced.extra["name"] = .string(asset.name) }
+            if enhanced.extra["version"] == nil { enhanced.extra["version"] = .string(asset.version) }
+            if enhanced.extra["assetTransferMethod"] == nil, asset.transferMethod == .permit2 {
+                enhanced.extra["assetTransferMethod"] = .string(asset.transferMethod.rawValue)
+            }
+        }
+        enhanced.extra["minDeposit"] = .string(try Self.minDeposit(requirements, asset: asset).description)
+        return enhanced
+    }
+
+    /// Without an own key the facilitator must advertise the `receiverAuthorizer` it signs for.
+    public func validateFacilitatorSupport(network: Network, supportedKind: SupportedKind,
+                                           facilitatorExtensions: [String]) -> String? {
+        if receiverAuthorizer != nil { return nil }
+        guard let advertised = Self.advertisedAuthorizer(supportedKind), advertised != .zero else {
+            return "the facilitator advertises no receiverAuthorizer; configure a receiver-authorizer key"
+        }
+        return nil
+    }
+
+    static func advertisedAuthorizer(_ kind: SupportedKind) -> Address? {
+        guard case .string(let text)? = kind.extra?["receiverAuthorizer"] else { return nil }
+        return try? Address(hex: text)
+    }
+
+    /// The `minDeposit` hint (SDK rule): the route's `extra.minDeposit` (atomic digits, or money in a default
+    /// asset), at least the price; without one 10 × the price.
+    static func minDeposit(_ requirements: PaymentRequirements, asset: DefaultAsset?) throws(X402Error) -> UInt128 {
+        guard let price = TokenAmount128(decimal: requirements.amount)?.value else {
+            throw X402Error(.invalidPaymentRequirements, "amount '\(requirements.amount)' is not an atomic uint128")
+        }
+        guard case .string(let text)? = requirements.extra["minDeposit"] else {
+            let (hint, overflow) = price.multipliedReportingOverflow(by: 10)
+            return overflow ? price : hint
+        }
+        let configured: UInt128
+        if let atomic = TokenAmount128(decimal: text)?.value {
+            configured = atomic
+        } else {
+            guard let asset else {
+                throw X402Error(.invalidPaymentRequirements, "extra.minDeposit '\(text)': money values need a default asset")
+            }
+            do {
+                let (amount, _) = try Money.string(text).parse()
+                guard let value = UInt128(try amount.atomicAmount(decimals: asset.decimals).description) else {
+                    throw X402Error(.invalidPaymentRequirements, "extra.minDeposit '\(text)' does not fit uint128")
+                }
+                configured = value
+            } catch {
+                throw X402Error.wrapping(error, as: .invalidPaymentRequirements, "extra.minDeposit '\(text)': \(error)")
+            }
+        }
+        guard configured > 0 else { throw X402Error(.invalidPaymentRequirements, "extra.minDeposit must be positive") }
+        return max(price, configured)
+    }
+}
+
+extension Duration {
+    /// Nanoseconds since the Unix epoch, from the realtime clock.
+    static var nanosecondsSinceEpoch: Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

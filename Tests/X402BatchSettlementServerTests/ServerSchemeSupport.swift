@@ -1,0 +1,184 @@
+import HTTPTypes
+import Synchronization
+import X402BatchSettlement
+import X402BatchSettlementServer
+import X402Core
+import X402EVM
+import X402JSON
+
+/// A scripted facilitator for the seller scheme's unit tests: records every call, answers verify with a chain
+/// snapshot it keeps, and settles deposits and refunds against that snapshot.
+final class ScriptedFacilitator: FacilitatorClient {
+    struct Chain: Sendable {
+        var balance: UInt128 = 0
+        var totalClaimed: UInt128 = 0
+        var withdrawRequestedAt: UInt64 = 0
+        var refundNonce: UInt64 = 0
+    }
+
+    let chain = Mutex(Chain())
+    let verifies = Mutex<[PaymentPayload]>([])
+    let settles = Mutex<[PaymentPayload]>([])
+    let advertisedAuthorizer: Address?
+    let failSettle = Mutex(false)
+
+    init(advertisedAuthorizer: Address? = nil) { self.advertisedAuthorizer = advertisedAuthorizer }
+
+    func snapshot(_ id: Bytes32) -> JSONObject {
+        chain.withLock { c in
+            ["channelId": .string(id.hex), "balance": .string(String(c.balance)), "totalClaimed": .string(String(c.totalClaimed)),
+             "withdrawRequestedAt": .number(JSONNumber(c.withdrawRequestedAt)), "refundNonce": .string(String(c.refundNonce))]
+        }
+    }
+
+    func verify(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> VerifyResponse {
+        verifies.withLock { $0.append(payload) }
+        let parsed = try BatchSettlementPayload(payload)
+        return VerifyResponse(isValid: true, payer: parsed.channelConfig?.payer.checksummed, extra: snapshot(parsed.voucher!.channelId))
+    }
+
+    func settle(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> SettleResponse {
+        settles.withLock { $0.append(payload) }
+        if failSettle.withLock({ $0 }) {
+            return .failure(ErrorReason(BatchSettlementErrorCode.depositTransactionFailed), network: requirements.network)
+        }
+        let parsed = try BatchSettlementPayload(payload)
+        switch parsed {
+        case .deposit(let d):
+            chain.withLock { $0.balance += d.deposit.amount.value }
+            return SettleResponse(success: true, payer: d.channelConfig.payer.checksummed, transaction: "0x" + String(repeating: "ab", count: 32),
+                                  network: requirements.network, amount: d.deposit.amount.description,
+                                  extra: ["channelState": .object(snapshot(d.voucher.channelId))])
+        case .enrichedRefund(let r):
+            chain.withLock {
+                $0.totalClaimed = r.claims.map(\.totalClaimed.value).max() ?? $0.totalClaimed
+                $0.balance -= r.amount.value
+                $0.refundNonce += 1
+            }
+            return SettleResponse(success: true, payer: r.channelConfig.payer.checksummed, transaction: "0x" + String(repeating: "cd", count: 32),
+                                  network: requirements.network, amount: r.amount.description,
+                                  extra: ["channelState": .object(snapshot(r.voucher.channelId))])
+        default:
+            return .failure(.invalidPayload, network: requirements.network)
+        }
+    }
+
+    func supported() async throws -> SupportedResponse {
+        var extra: JSONObject? = nil
+        if let advertisedAuthorizer { extra = ["receiverAuthorizer": .string(advertisedAuthorizer.checksummed)] }
+        return SupportedResponse(kinds: [SupportedKind(scheme: "batch-settlement", network: "eip155:84532", extra: extra)])
+    }
+}
+
+/// A test clock in unix milliseconds.
+final class TestClock: Sendable {
+    let now = Atomic<UInt64>(1_800_000_000_000)
+    func advance(_ ms: UInt64) { now.add(ms, ordering: .relaxed) }
+    var read: @Sendable () -> UInt64 { { [self] in now.load(ordering: .relaxed) } }
+}
+
+/// A seller (resource server + HTTP layer + scheme over in-memory storage) and a buyer that signs vouchers.
+final class SellerHarness: Sendable {
+    static let network: Network = "eip155:84532"
+    static let domain = BatchSettlementDomain(chainId: 84532)
+    static let usdc = try! Address(hex: "0x036CbD53842c5426634e7929541eC2318f3dCF7e")
+    static let payTo = try! Address(hex: "0x3325a78425F17a7E487Eb5666b2bFd93aBb06c70")
+    static let authorizerKey = try! PrivateKey(hex: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d")
+    static let payerKey = try! PrivateKey(hex: "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6")
+
+    let facilitator: ScriptedFacilitator
+    let storage = InMemoryChannelStorage()
+    let clock = TestClock()
+    let scheme: BatchSettlementServerScheme
+    let http: X402HTTPResourceServer
+    let events = Mutex<[SellerChannelEvent]>([])
+    let config: ChannelConfig
+
+    init(ownKey: Bool = true, price: String = "$0.001", configuration: BatchSettlementServerConfiguration? = nil) async throws {
+        facilitator = ScriptedFacilitator(advertisedAuthorizer: ownKey ? nil : Self.authorizerKey.address)
+        var conf = configuration ?? BatchSettlementServerConfiguration()
+        if ownKey { conf.receiverAuthorizerKey = Self.authorizerKey }
+        scheme = BatchSettlementServerScheme(storage: storage, configuration: conf, clock: clock.read)
+        let server = X402ResourceServer(facilitator: facilitator)
+        server.register(scheme, for: "eip155:*")
+        let option = PaymentOption(scheme: "batch-settlement", price: .money(.string(price)), network: Self.network,
+                                   payTo: Self.payTo.checksummed)
+        http = X402HTTPResourceServer(server: server, routes: try RouteTable([("GET /paid", RouteConfig(accepts: [option]))]))
+        try await http.initialize()
+        config = ChannelConfig(payer: Self.payerKey.address, payerAuthorizer: Self.payerKey.address, receiver: Self.payTo,
+                               receiverAuthorizer: Self.authorizerKey.address, token: Self.usdc, withdrawDelay: 900,
+                               salt: Bytes32(0, 0, 0, 7))
+        scheme.onEvent { [unowned self] event in self.events.withLock { $0.append(event) } }
+    }
+
+    var channelId: Bytes32 { config.channelId(in: Self.domain) }
+
+    func voucher(_ m: UInt128, key: PrivateKey = payerKey) -> SignedVoucher {
+        let sig = key.sign(digest: Voucher(channelId: channelId, maxClaimableAmount: m).digest(in: Self.domain))
+        return SignedVoucher(channelId: channelId, maxClaimableAmount: TokenAmount128(m), signature: HexBytes(sig.bytes))
+    }
+
+    /// The route's 402 requirement.
+    func requirement() async throws -> PaymentRequirements {
+        guard case .paymentRequired(let response) = await http.processRequest(request()),
+              let header = response.headerFields[.paymentRequired] else { throw HarnessError("no 402") }
+        return try HeaderCodec.decodePaymentRequired(header).accepts[0]
+    }
+
+    func request(_ payload: BatchSettlementPayload? = nil, accepted: PaymentRequirements? = nil) -> HTTPRequest {
+        var request = HTTPRequest(method: .get, scheme: "http", authority: "seller.test", path: "/paid")
+        if let payload, let accepted {
+            let p = PaymentPayload(payload: payload.jsonObject(), accepted: accepted)
+            request.headerFields[.paymentSignature] = try! HeaderCodec.encodePaymentSignature(p)
+        }
+        return request
+    }
+
+    func deposit(_ amount: UInt128, voucher m: UInt128) -> BatchSettlementPayload {
+        let auth = ERC3009Authorization(validBefore: TokenAmount(UInt256(UInt64(9_999_999_999))), salt: Bytes32(0, 0, 0, 9),
+                                        signature: HexBytes([UInt8](repeating: 1, count: 65)))
+        return .deposit(DepositPayload(channelConfig: config, voucher: voucher(m),
+                                       deposit: DepositFields(amount: TokenAmount128(amount), authorization: .erc3009(auth))))
+    }
+
+    func voucherPayload(_ m: UInt128, key: PrivateKey = payerKey) -> BatchSettlementPayload {
+        .voucher(VoucherPayload(channelConfig: config, voucher: voucher(m, key: key)))
+    }
+
+    /// One whole request: decide, run a handler answering `status` with `headers`, settle.
+    func pay(_ payload: BatchSettlementPayload, status: HTTPResponse.Status = .ok, headers: HTTPFields = HTTPFields())
+        async throws -> PaidOutcome {
+        let accepted = try await requirement()
+        switch await http.processRequest(request(payload, accepted: accepted)) {
+        case .passThrough: return .passThrough
+        case .paymentRequired(let r): return .paymentRequired(try HeaderCodec.decodePaymentRequired(r.headerFields[.paymentRequired]!))
+        case .respond(let r): return .responded(r)
+        case .proceed(let verified):
+            var fields = headers
+            switch await http.settle(verified, responseStatus: status, responseHeaders: &fields) {
+            case .settled(let response, _): return .settled(response)
+            case .failed(let response, _): return .settleFailed(response)
+            case .notSettled: return .notSettled
+            }
+        }
+    }
+
+    func record() async throws -> SellerChannel? { try await storage.channel(channelId) }
+}
+
+enum PaidOutcome {
+    case passThrough
+    case paymentRequired(PaymentRequired)
+    case responded(X402HTTPResponse)
+    case settled(SettleResponse)
+    case settleFailed(SettleResponse)
+    case notSettled
+
+    var settled: SettleResponse? { if case .settled(let r) = self { r } else { nil } }
+    var required: PaymentRequired? { if case .paymentRequired(let r) = self { r } else { nil } }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
