@@ -52,8 +52,7 @@ extension BatchSettlementServerScheme {
             var done = state
             done.reserved = false
             context.attempt.sellerState = done
-            let (unclaimed, _) = after.chargedCumulativeAmount.subtractingReportingOverflow(after.totalClaimed)
-            emit(.charged(channelId: state.channelId, unclaimed: after.chargedCumulativeAmount > after.totalClaimed ? unclaimed : 0))
+            emit(.charged(after))
             return .skipSettlement(SellerRules.voucherResponse(before: state.record ?? before, after: after, charge: charge,
                                                                network: context.requirements.network))
         }
@@ -113,10 +112,7 @@ extension BatchSettlementServerScheme {
                 state.chargedAfter = try await storage.update(state.channelId, body)
             }
             state.reserved = false
-            if let after = try? await storage.channel(state.channelId) {
-                let unclaimed = after.chargedCumulativeAmount > after.totalClaimed ? after.chargedCumulativeAmount - after.totalClaimed : 0
-                emit(.charged(channelId: state.channelId, unclaimed: unclaimed))
-            }
+            if let after = try? await storage.channel(state.channelId) { emit(.charged(after)) }
         case .refund:
             let charged = state.record?.chargedCumulativeAmount ?? voucher.maxClaimableAmount.value
             state.chargedAfter = charged

@@ -7,8 +7,8 @@ import X402EVMMechanisms
 
 /// Something the seller's scheme saw that its channel manager should act on.
 public enum SellerChannelEvent: Sendable, Equatable {
-    /// A request's charge was committed; `unclaimed` is the channel's charged total minus its mirrored claims.
-    case charged(channelId: Bytes32, unclaimed: UInt128)
+    /// A request's charge was committed: the channel's record after it.
+    case charged(SellerChannel)
     /// The payer started a withdrawal: claim this channel now.
     case withdrawalObserved(channelId: Bytes32)
 }

@@ -56,7 +56,7 @@ import X402JSON
         record = try #require(try await seller.record())
         #expect(record.chargedCumulativeAmount == 4000 && record.signedMaxClaimable == 4000)
         #expect(record.signature == seller.voucher(4000).signature.bytes)
-        #expect(seller.events.withLock { $0 }.contains(.charged(channelId: seller.channelId, unclaimed: 4000)))
+        #expect(seller.events.withLock { $0 }.contains(.charged(record)))
     }
 
     @Test func staleMirrorAsksTheFacilitator() async throws {
