@@ -159,7 +159,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Hummingbird: the facilitator HTTP service (seller middleware later).
+        // Hummingbird: the facilitator HTTP service and the seller payment middleware.
         .target(
             name: "X402Hummingbird",
             dependencies: [

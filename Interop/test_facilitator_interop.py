@@ -18,8 +18,6 @@ channel manager, with balances checked on chain after each step, in two set-ups:
 """
 import json
 import os
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -33,6 +31,7 @@ import pytest
 from eth_account import Account
 
 from test_tokens_support import CANONICAL
+from x402_process import start_x402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Devnet"))
@@ -68,17 +67,6 @@ OTHER_SECRET = "s3cret-other"
 UNAUTHORIZED = "invalid_batch_settlement_evm_unauthorized_caller"
 
 
-def _x402_bin():
-    """$X402_BIN (which must then be executable), else <repo>/.build/debug/x402 if built, else None."""
-    env = os.environ.get("X402_BIN")
-    if env:
-        if not os.access(env, os.X_OK):
-            pytest.fail(f"X402_BIN={env} is not an executable")
-        return env
-    default = ROOT / ".build" / "debug" / "x402"
-    return str(default) if os.access(default, os.X_OK) else None
-
-
 class Facilitator:
     def __init__(self, proc, url, log):
         self.proc, self.url, self.log = proc, url, log
@@ -97,9 +85,6 @@ def receivers():
 
 @pytest.fixture(scope="module")
 def facilitator(chain, receivers, tmp_path_factory):
-    exe = _x402_bin()
-    if exe is None:
-        pytest.skip("needs the x402 binary: set X402_BIN, or build <repo>/.build/debug/x402 (swift build)")
     work = tmp_path_factory.mktemp("facilitator")
     env = dict(os.environ,
                X402_RELAYER_KEYS=RELAYER_KEY,
@@ -109,35 +94,12 @@ def facilitator(chain, receivers, tmp_path_factory):
                    {"id": "other", "secret": OTHER_SECRET, "receivers": [Account.create().address]},
                ]))
     env.pop("X402_DATABASE_URL", None)  # journal file under --data-dir, not a shared PostgreSQL
-    out, log = work / "stdout.log", work / "stderr.log"
-    with open(out, "w") as o, open(log, "w") as e:
-        proc = subprocess.Popen([exe, "facilitator", "--rpc-url", chain.w3.provider.endpoint_uri, "--network", NET,
-                                 "--port", "0", "--data-dir", str(work / "data")],
-                                stdout=o, stderr=e, stdin=subprocess.DEVNULL, env=env)
-    url = None
-    deadline = time.time() + 60
-    while time.time() < deadline and url is None:
-        for line in out.read_text().splitlines():
-            if line.startswith("listening "):
-                url = line.split()[1].rstrip("/")
-        if url is None:
-            if proc.poll() is not None:
-                pytest.fail(f"x402 facilitator exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-            time.sleep(0.05)
-    if url is None:
-        proc.kill()
-        pytest.fail(f"x402 facilitator did not print 'listening' within 60 s:\n{log.read_text()[-4000:]}")
+    proc = start_x402(["facilitator", "--rpc-url", chain.w3.provider.endpoint_uri, "--network", NET,
+                       "--port", "0", "--data-dir", str(work / "data")], env, work)
     try:
-        yield Facilitator(proc, url, log)
+        yield Facilitator(proc.proc, proc.url, proc.log)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            code = "killed after SIGTERM timeout"
-        print(f"facilitator exit: {code}")
+        print(f"facilitator exit: {proc.stop()}")
 
 
 def facilitator_client(fac, secret=None, wire=None):
