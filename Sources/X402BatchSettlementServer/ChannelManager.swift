@@ -38,7 +38,7 @@ public final class ChannelManager: Sendable {
     let domain: BatchSettlementDomain
     let requirements: PaymentRequirements
     let metrics: ChannelManagerMetrics
-    let jobs = ChannelManagerJobLock()
+    let jobs = AsyncLock()
     let state = Mutex(ChannelManagerState())
     let wakeStream: AsyncStream<Void>
     let wake: AsyncStream<Void>.Continuation
@@ -101,7 +101,7 @@ public final class ChannelManager: Sendable {
     /// - Throws: storage errors only.
     @discardableResult
     public func claim(channels: [Bytes32]? = nil) async throws -> ClaimReport {
-        try await jobs.run { try await claimLocked(channels: channels) }
+        try await jobs.withLock { try await claimLocked(channels: channels) }
     }
 
     func claimLocked(channels named: [Bytes32]?) async throws -> ClaimReport {
@@ -236,7 +236,7 @@ public final class ChannelManager: Sendable {
     /// - Throws: ``ChannelManagerError/facilitatorRejected(operation:reason:message:)``, facilitator or storage errors.
     @discardableResult
     public func settle() async throws -> SettleReport? {
-        try await jobs.run { try await settleLocked() }
+        try await jobs.withLock { try await settleLocked() }
     }
 
     func settleLocked() async throws -> SettleReport? {
@@ -268,7 +268,7 @@ public final class ChannelManager: Sendable {
     /// Claims everything claimable (ignoring retry waits), then settles: what graceful shutdown runs.
     @discardableResult
     public func flush() async throws -> FlushReport {
-        try await jobs.run {
+        try await jobs.withLock {
             let all = try await storage.channels().filter(manages).map(\.channelId)
             let claim = try await claimLocked(channels: all)
             return FlushReport(claim: claim, settle: try await settleLocked())
@@ -286,7 +286,7 @@ public final class ChannelManager: Sendable {
     /// - Throws: storage errors only.
     @discardableResult
     public func refund(channels: [Bytes32]) async throws -> RefundReport {
-        try await jobs.run { try await refundLocked(channels) }
+        try await jobs.withLock { try await refundLocked(channels) }
     }
 
     func refundLocked(_ channels: [Bytes32]) async throws -> RefundReport {
@@ -378,7 +378,7 @@ public final class ChannelManager: Sendable {
     @discardableResult
     public func refundIdleChannels() async throws -> RefundReport? {
         guard let idle = configuration.idleRefundAfter else { return nil }
-        return try await jobs.run {
+        return try await jobs.withLock {
             let now = clock()
             let idleMs = ChannelManagerTime.milliseconds(idle)
             let targets = try await storage.channels().filter { r in

@@ -1,5 +1,4 @@
 import Metrics
-import Synchronization
 import X402EVM
 #if canImport(Glibc)
 import Glibc
@@ -57,42 +56,6 @@ struct UnclaimedLedger: Sendable {
 
     /// The total, saturated at `UInt128.max` (for the gauge).
     var saturatedTotal: UInt128 { carries > 0 ? .max : low }
-}
-
-/// Runs async bodies one at a time, in arrival order.
-final class ChannelManagerJobLock: Sendable {
-    private let state = Mutex<(locked: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func run<T>(_ body: () async throws -> T) async rethrows -> T {
-        await lock()
-        defer { unlock() }
-        return try await body()
-    }
-
-    private func lock() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let acquired = state.withLock { s -> Bool in
-                if !s.locked {
-                    s.locked = true
-                    return true
-                }
-                s.waiters.append(continuation)
-                return false
-            }
-            if acquired { continuation.resume() }
-        }
-    }
-
-    private func unlock() {
-        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            guard !s.waiters.isEmpty else {
-                s.locked = false
-                return nil
-            }
-            return s.waiters.removeFirst()
-        }
-        next?.resume()
-    }
 }
 
 /// The manager's swift-metrics instruments.

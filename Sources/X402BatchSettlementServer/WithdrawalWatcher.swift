@@ -53,7 +53,7 @@ extension ChannelManager {
     @discardableResult
     public func pollWithdrawals() async throws -> [WithdrawalNotice] {
         guard let rpc else { return [] }
-        return try await jobs.run { try await pollWithdrawalsLocked(rpc) }
+        return try await jobs.withLock { try await pollWithdrawalsLocked(rpc) }
     }
 
     private func pollWithdrawalsLocked(_ rpc: RPCClient) async throws -> [WithdrawalNotice] {
