@@ -101,20 +101,24 @@ public final class ChannelManager: Sendable {
     /// - Throws: storage errors only.
     @discardableResult
     public func claim(channels: [Bytes32]? = nil) async throws -> ClaimReport {
-        try await jobs.withLock { try await claimLocked(channels: channels) }
+        try await jobs.withLock { try await claimLocked(channels: channels, ignoringBackoff: channels != nil) }
     }
 
-    func claimLocked(channels named: [Bytes32]?) async throws -> ClaimReport {
+    /// Claims `channels` (read one by one), or every record (one scan) when nil.
+    func claimLocked(channels named: [Bytes32]?, ignoringBackoff: Bool) async throws -> ClaimReport {
         let now = clock()
-        let records = try await storage.channels().filter(manages)
-        if named == nil { refreshUnclaimed(records) }
-        let names = named.map(Set.init)
-        let waiting = state.withLock { s in Set(s.backoff.filter { $0.value.retryAt > now }.keys) }
+        var records: [SellerChannel] = []
+        if let named {
+            for id in Set(named) { if let record = try await storage.channel(id) { records.append(record) } }
+            records = records.filter(manages)
+        } else {
+            records = try await storage.channels().filter(manages)
+            refreshUnclaimed(records)
+        }
+        let waiting = ignoringBackoff ? [] : state.withLock { s in Set(s.backoff.filter { $0.value.retryAt > now }.keys) }
         let candidates = records.filter { r in
-            guard r.chargedCumulativeAmount > r.totalClaimed, !r.signature.isEmpty, r.signedMaxClaimable >= r.chargedCumulativeAmount
-            else { return false }
-            if let names { return names.contains(r.channelId) }
-            return !waiting.contains(r.channelId)
+            r.chargedCumulativeAmount > r.totalClaimed && !r.signature.isEmpty && r.signedMaxClaimable >= r.chargedCumulativeAmount
+                && !waiting.contains(r.channelId)
         }.sorted { a, b in
             let (ua, ub) = (a.chargedCumulativeAmount - a.totalClaimed, b.chargedCumulativeAmount - b.totalClaimed)
             return ua != ub ? ua > ub : a.channelId < b.channelId
@@ -207,7 +211,7 @@ public final class ChannelManager: Sendable {
             rows.map { row in
                 let attempt = (s.backoff[row.channelId]?.attempts ?? 0) + 1
                 let (retryAt, overflow) = now.addingReportingOverflow(configuration.retryBackoff.delayMilliseconds(afterAttempt: attempt))
-                let entry = ChannelManagerState.Backoff(attempts: attempt, retryAt: overflow ? .max : retryAt)
+                let entry = ChannelManagerState.Backoff(attempts: attempt, failedAt: now, retryAt: overflow ? .max : retryAt)
                 s.backoff[row.channelId] = entry
                 return ClaimReport.Failed(channelId: row.channelId, attempt: attempt, retryAt: entry.retryAt, reason: reason)
             }
@@ -269,8 +273,7 @@ public final class ChannelManager: Sendable {
     @discardableResult
     public func flush() async throws -> FlushReport {
         try await jobs.withLock {
-            let all = try await storage.channels().filter(manages).map(\.channelId)
-            let claim = try await claimLocked(channels: all)
+            let claim = try await claimLocked(channels: nil, ignoringBackoff: true)
             return FlushReport(claim: claim, settle: try await settleLocked())
         }
     }

@@ -33,7 +33,8 @@ extension ChannelManager: Service {
         }
     }
 
-    /// Asks the run loop to claim `channelId` at once (even while its row waits for a retry), then settle.
+    /// Asks the run loop to claim `channelId` at once, then settle. A row waiting for a retry is claimed too,
+    /// unless it failed less than the base backoff ago (so repeated requests cannot hammer the facilitator).
     /// Returns immediately; without a running ``run()`` the request waits for it. Used when a payer's withdrawal
     /// is seen.
     public func requestClaim(_ channelId: Bytes32) {
@@ -123,7 +124,12 @@ extension ChannelManager: Service {
         do {
             switch next {
             case .requested(let ids):
-                let report = try await claim(channels: ids)
+                // A channel whose row just failed waits at least the base backoff, however often it is requested.
+                let now = clock()
+                let spacing = configuration.retryBackoff.delayMilliseconds(afterAttempt: 1)
+                let due = state.withLock { s in ids.filter { id in s.backoff[id].map { now < $0.failedAt || now - $0.failedAt >= spacing } ?? true } }
+                guard !due.isEmpty else { break }
+                let report = try await jobs.withLock { try await claimLocked(channels: due, ignoringBackoff: true) }
                 if !report.claimed.isEmpty { enqueue(.settle) }
             case .job(.claim):
                 try await claim()

@@ -11,6 +11,7 @@ struct ChannelManagerState: Sendable {
     /// A claim row waiting for its retry.
     struct Backoff: Sendable, Equatable {
         var attempts: Int
+        var failedAt: UInt64
         var retryAt: UInt64
     }
 

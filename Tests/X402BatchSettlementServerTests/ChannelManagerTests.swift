@@ -161,6 +161,28 @@ struct ChannelManagerTests {
         #expect(facilitator.calls[0].0.payload["claimAuthorizerSignature"] == nil)
     }
 
+    @Test func rowsOfAnotherAuthorizerGoUnsignedAndOtherReceiversAreLeftAlone() async throws {
+        let storage = InMemoryChannelStorage()
+        let own = F.record(1)
+        var delegated = F.record(2)
+        delegated.config = F.config(2, authorizer: Address(word: Bytes32(0, 0, 0, 0x3333)))
+        delegated.channelId = delegated.config.channelId(in: F.domain)
+        var foreign = F.record(3)
+        foreign.config.token = Address(word: Bytes32(0, 0, 0, 0x5555))
+        foreign.channelId = foreign.config.channelId(in: F.domain)
+        try await F.store([own, delegated, foreign], in: storage)
+        let facilitator = RecordingFacilitator()
+        let manager = try F.manager(storage: storage, facilitator: facilitator)
+        let report = try await manager.claim()
+        #expect(Set(report.claimed.map(\.channelId)) == [own.channelId, delegated.channelId])
+        let sent = facilitator.payloads.compactMap(F.claims)
+        #expect(sent.count == 2)
+        #expect(sent[0].claims.map(\.channel) == [own.config] && sent[0].claimAuthorizerSignature != nil)
+        #expect(sent[1].claims.map(\.channel) == [delegated.config] && sent[1].claimAuthorizerSignature == nil)
+        #expect(try await storage.channel(foreign.channelId)?.totalClaimed == 0)
+        #expect(try await manager.refund(channels: [foreign.channelId]).skipped.map(\.reason) == ["other_receiver_or_token"])
+    }
+
     @Test func failedChannelsWaitForTheirBackoffThenRetry() async throws {
         let storage = InMemoryChannelStorage()
         let records = (1...3).map { F.record($0) }
@@ -430,21 +452,41 @@ struct ChannelManagerTests {
         #expect(F.claims(facilitator.payloads[0])?.claims.count == 2)
     }
 
+    @Test func theThresholdTickSeesChargesItWasNotTold() async throws {
+        let storage = InMemoryChannelStorage()
+        try await F.store([F.record(7)], in: storage)
+        let facilitator = RecordingFacilitator()
+        var configuration = ChannelManagerConfiguration(claimInterval: nil, settleInterval: nil)
+        configuration.thresholds = .init(perChannel: 700, checkInterval: .milliseconds(20))
+        let manager = try F.manager(storage: storage, facilitator: facilitator, configuration: configuration)
+        let running = Task { try await manager.run() }
+        defer { running.cancel() }
+        #expect(try await F.eventually { facilitator.calls.count == 1 })
+    }
+
     @Test func requestClaimClaimsAtOnceEvenInBackoff() async throws {
         let storage = InMemoryChannelStorage()
         let record = F.record(1)
         try await F.store([record], in: storage)
-        let facilitator = RecordingFacilitator { payload, index in
-            if index == 0 { throw RecordingFacilitator.Failure() }
+        let facilitator = RecordingFacilitator { _, index in
+            if index < 2 { throw RecordingFacilitator.Failure() }
             return RecordingFacilitator.ok()
         }
-        let manager = try F.manager(storage: storage, facilitator: facilitator)
+        let clock = TestClock()
+        let manager = try F.manager(storage: storage, facilitator: facilitator, clock: clock)
         #expect(try await manager.claim().failed.count == 1)
+        clock.advance(5_000)
+        #expect(try await manager.claim().failed.first?.retryAt == clock.now + 10_000)
         let running = Task { try await manager.run() }
         defer { running.cancel() }
+        // Just failed: a request waits for the base backoff.
+        manager.requestClaim(record.channelId)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(facilitator.calls.count == 2)
+        // Later, though still before the retry time, a request claims at once, and settles.
+        clock.advance(5_000)
         manager.requestClaim(record.channelId)
         #expect(try await F.eventually { try await storage.channel(record.channelId)?.totalClaimed == 100 })
-        // The claim is followed by a settle.
         #expect(try await F.eventually {
             facilitator.payloads.contains(.settle(SettlePayload(receiver: F.receiver, token: F.token)))
         })
