@@ -60,15 +60,20 @@ public struct ChannelManagerConfiguration: Sendable, Equatable {
         public var initialLookbackBlocks: UInt64
         /// The widest block range one `eth_getLogs` asks for.
         public var maxBlockRange: UInt64
+        /// Each poll reads this many already-read blocks again, so a log that a reorganization moved into them is
+        /// still seen (seeing a withdrawal twice changes nothing).
+        public var reorgDepth: UInt64
         /// The settlement contract emitting the events.
         public var contract: Address
 
-        /// Watch settings; polls every 15 s, looks back 1 000 blocks on first start, 2 000 blocks per request.
+        /// Watch settings; polls every 15 s, looks back 1 000 blocks on first start, 2 000 blocks per request,
+        /// re-reads the last 12 blocks.
         public init(pollInterval: Duration = .seconds(15), initialLookbackBlocks: UInt64 = 1_000, maxBlockRange: UInt64 = 2_000,
-                    contract: Address = BatchSettlement.settlementAddress) {
+                    reorgDepth: UInt64 = 12, contract: Address = BatchSettlement.settlementAddress) {
             self.pollInterval = pollInterval
             self.initialLookbackBlocks = initialLookbackBlocks
             self.maxBlockRange = max(1, maxBlockRange)
+            self.reorgDepth = reorgDepth
             self.contract = contract
         }
     }

@@ -47,9 +47,10 @@ extension ChannelManager {
     /// One withdrawal-watcher poll (the run loop calls it every `withdrawalWatch.pollInterval`): reads
     /// `WithdrawInitiated` logs of the settlement contract from the block after the last one read (remembered in
     /// storage; on first start `initialLookbackBlocks` before the head) to the head, in ranges of at most
-    /// `maxBlockRange` blocks. For each channel with a record it stores `withdrawRequestedAt` (`finalizeAfter −
-    /// withdrawDelay`) and calls ``requestClaim(_:)`` (claim at once, then settle). Returns every notice read,
-    /// also those of channels without a record. Without an RPC client it returns nothing.
+    /// `maxBlockRange` blocks, re-reading the last `reorgDepth` blocks. For each channel with a record it stores
+    /// `withdrawRequestedAt` (`finalizeAfter − withdrawDelay`) and, when that is news, calls ``requestClaim(_:)``
+    /// (claim at once, then settle). Returns every notice read, also those of channels without a record. Without an
+    /// RPC client it returns nothing.
     @discardableResult
     public func pollWithdrawals() async throws -> [WithdrawalNotice] {
         guard let rpc else { return [] }
@@ -60,7 +61,12 @@ extension ChannelManager {
         let watch = configuration.withdrawalWatch
         let head = try await rpc.blockNumber()
         let stored = try await storage.managerState(withdrawalCursorKey)?["block"]?.stringValue.flatMap { UInt64($0) }
-        var from = stored ?? (head > watch.initialLookbackBlocks ? head - watch.initialLookbackBlocks : 0)
+        var from: UInt64
+        if let stored {
+            from = stored > watch.reorgDepth ? stored - watch.reorgDepth : 0
+        } else {
+            from = head > watch.initialLookbackBlocks ? head - watch.initialLookbackBlocks : 0
+        }
         var notices: [WithdrawalNotice] = []
         while from <= head {
             let (end, overflow) = from.addingReportingOverflow(watch.maxBlockRange - 1)
@@ -79,18 +85,23 @@ extension ChannelManager {
         return notices
     }
 
-    /// Stores the withdrawal in the channel's record and asks for an immediate claim; no record, nothing to do.
-    func noteWithdrawal(_ notice: WithdrawalNotice) async throws {
-        let known = try await storage.update(notice.channelId) { current -> Bool in
+    /// Stores the withdrawal in the channel's record and, when it is news (the record said otherwise), asks for an
+    /// immediate claim. Returns whether it was news; a channel without a record is not.
+    @discardableResult
+    func noteWithdrawal(_ notice: WithdrawalNotice) async throws -> Bool {
+        let news = try await storage.update(notice.channelId) { current -> Bool in
             guard var next = current else { return false }
-            next.withdrawRequestedAt = notice.initiatedAt(withdrawDelay: next.config.withdrawDelay)
+            let initiatedAt = notice.initiatedAt(withdrawDelay: next.config.withdrawDelay)
+            guard next.withdrawRequestedAt != initiatedAt else { return false }
+            next.withdrawRequestedAt = initiatedAt
             current = next
             return true
         }
-        guard known else { return }
+        guard news else { return false }
         logger.notice("payer initiated a withdrawal: claiming the channel", metadata: [
             "channel": "\(notice.channelId.hex)", "withdraw.finalizeAfter": "\(notice.finalizeAfter)",
         ])
         requestClaim(notice.channelId)
+        return true
     }
 }

@@ -7,6 +7,7 @@ import X402BatchSettlement
 @testable import X402BatchSettlementServer
 import X402Core
 import X402EVM
+import X402EVMRPC
 import X402JSON
 
 /// A facilitator that records every `/settle` payload and answers through `answer` (call index from 0).
@@ -576,13 +577,86 @@ struct WithdrawalWatcherTests {
         try await F.store([record], in: storage)
         let facilitator = RecordingFacilitator()
         let manager = try F.manager(storage: storage, facilitator: facilitator)
-        try await manager.noteWithdrawal(WithdrawalNotice(channelId: F.record(2).channelId, amount: 1, finalizeAfter: 2_000))
-        try await manager.noteWithdrawal(WithdrawalNotice(channelId: record.channelId, amount: 1, finalizeAfter: 2_000))
+        #expect(try await manager.noteWithdrawal(WithdrawalNotice(channelId: F.record(2).channelId, amount: 1, finalizeAfter: 2_000)) == false)
+        let notice = WithdrawalNotice(channelId: record.channelId, amount: 1, finalizeAfter: 2_000)
+        #expect(try await manager.noteWithdrawal(notice))
+        #expect(try await manager.noteWithdrawal(notice) == false)
         #expect(try await storage.channel(record.channelId)?.withdrawRequestedAt == 1_100)
         #expect(try await storage.channel(F.record(2).channelId) == nil)
         let running = Task { try await manager.run() }
         defer { running.cancel() }
         #expect(try await F.eventually { try await storage.channel(record.channelId)?.totalClaimed == 100 })
         #expect(F.claims(facilitator.payloads[0])?.claims.count == 1)
+    }
+
+    /// A node with a head block and `WithdrawInitiated` logs; records each `eth_getLogs` range.
+    final class FakeNode: JSONRPCTransport {
+        let head: UInt64
+        let logs: [(block: UInt64, topics: [Bytes32], data: [UInt8])]
+        let ranges = Mutex<[(UInt64, UInt64)]>([])
+
+        init(head: UInt64, logs: [(block: UInt64, topics: [Bytes32], data: [UInt8])]) {
+            self.head = head
+            self.logs = logs
+        }
+
+        static func quantity(_ value: UInt64) -> JSONValue { .string("0x" + String(value, radix: 16)) }
+
+        func roundTrip(_ body: [UInt8]) async throws(RPCError) -> [UInt8] {
+            guard let request = try? JSONParser.parse(body) else { throw .transport("bad JSON") }
+            let result: JSONValue
+            switch request["method"]?.stringValue {
+            case "eth_blockNumber":
+                result = Self.quantity(head)
+            case "eth_getLogs":
+                let filter = request["params"]?.arrayValue?.first
+                let from = UInt64(filter?["fromBlock"]?.stringValue?.dropFirst(2) ?? "", radix: 16) ?? 0
+                let to = UInt64(filter?["toBlock"]?.stringValue?.dropFirst(2) ?? "", radix: 16) ?? 0
+                ranges.withLock { $0.append((from, to)) }
+                result = .array(logs.filter { $0.block >= from && $0.block <= to }.enumerated().map { index, log in
+                    [
+                        "address": .string(BatchSettlement.settlementAddress.lowercased), "topics": .array(log.topics.map { .string($0.hex) }),
+                        "data": .string(Hex.encode(log.data)), "blockNumber": Self.quantity(log.block),
+                        "blockHash": .string(Bytes32(0, 0, 0, log.block).hex), "transactionHash": .string(Bytes32(1, 0, 0, log.block).hex),
+                        "transactionIndex": "0x0", "logIndex": Self.quantity(UInt64(index)), "removed": false,
+                    ]
+                })
+            default:
+                throw .transport("unexpected call")
+            }
+            return JSONSerializer.serialize(["jsonrpc": "2.0", "id": request["id"] ?? .null, "result": result])
+        }
+    }
+
+    @Test func aPollReadsTheLogsSinceTheLastBlockAndClaims() async throws {
+        let storage = InMemoryChannelStorage()
+        let record = F.record(1)
+        try await F.store([record], in: storage)
+        let event = BatchSettlementABI.Events.withdrawInitiated
+        let ours = try event.encodeLog([.bytes32(record.channelId), .uint128(10), .uint64(1_700_000_900)])
+        let unknown = try event.encodeLog([.bytes32(F.record(2).channelId), .uint128(10), .uint64(1_700_000_900)])
+        let node = FakeNode(head: 5_000, logs: [(4_100, unknown.topics, unknown.data), (4_990, ours.topics, ours.data)])
+        var configuration = ChannelManagerConfiguration(claimInterval: nil, settleInterval: nil)
+        configuration.withdrawalWatch = .init(pollInterval: .seconds(3600), initialLookbackBlocks: 1_000, maxBlockRange: 600, reorgDepth: 12)
+        let facilitator = RecordingFacilitator()
+        let manager = try ChannelManager(storage: storage, facilitator: facilitator, network: F.network, receiver: F.receiver, token: F.token,
+                                         receiverAuthorizerKey: F.key, configuration: configuration,
+                                         rpc: RPCClient(transport: node, logger: Logger(label: "test.rpc", factory: { _ in SwiftLogNoOpLogHandler() })),
+                                         logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let notices = try await manager.pollWithdrawals()
+        #expect(notices.map(\.channelId) == [F.record(2).channelId, record.channelId])
+        #expect(notices.last?.blockNumber == 4_990)
+        #expect(node.ranges.withLock { $0.map { [$0.0, $0.1] } } == [[4_000, 4_599], [4_600, 5_000]])
+        #expect(try await storage.channel(record.channelId)?.withdrawRequestedAt == 1_700_000_000)
+        #expect(try await storage.managerState(manager.withdrawalCursorKey) == ["block": "5001"])
+
+        // The next poll starts `reorgDepth` blocks before the cursor.
+        try await manager.pollWithdrawals()
+        #expect(node.ranges.withLock { $0.last.map { [$0.0, $0.1] } } == [4_989, 5_000])
+
+        // The run loop polls at start and claims the channel at once.
+        let running = Task { try await manager.run() }
+        defer { running.cancel() }
+        #expect(try await F.eventually { try await storage.channel(record.channelId)?.totalClaimed == 100 })
     }
 }
