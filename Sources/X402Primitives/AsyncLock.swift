@@ -3,8 +3,9 @@ import Synchronization
 /// A FIFO mutual-exclusion lock for async code (an actor alone is reentrant across `await`).
 ///
 /// The relayer holds one per key from nonce allocation to broadcast, so two transactions of one key
-/// never race for a nonce and are broadcast in nonce order.
-final class AsyncLock: Sendable {
+/// never race for a nonce and are broadcast in nonce order; the seller's channel manager runs its jobs one at a
+/// time under one.
+public final class AsyncLock: Sendable {
     private struct State {
         var locked = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -12,8 +13,11 @@ final class AsyncLock: Sendable {
 
     private let state = Mutex(State())
 
+    /// An unlocked lock.
+    public init() {}
+
     /// Runs `body` while holding the lock.
-    func withLock<T: Sendable, E: Error>(_ body: () async throws(E) -> T) async throws(E) -> T {
+    public func withLock<T: Sendable, E: Error>(_ body: () async throws(E) -> T) async throws(E) -> T {
         await lock()
         defer { unlock() }
         return try await body()
