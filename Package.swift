@@ -249,7 +249,7 @@ let package = Package(
         .testTarget(
             name: "X402BatchSettlementServerTests",
             dependencies: [
-                "X402BatchSettlement", "X402BatchSettlementServer", "X402Core", "X402EVM", "X402JSON",
+                "X402BatchSettlement", "X402BatchSettlementServer", "X402Core", "X402EVM", "X402EVMRPC", "X402JSON",
                 "X402ChannelStorageContract",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

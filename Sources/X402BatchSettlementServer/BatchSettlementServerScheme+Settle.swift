@@ -116,6 +116,7 @@ extension BatchSettlementServerScheme {
         case .refund:
             let charged = state.record?.chargedCumulativeAmount ?? voucher.maxClaimableAmount.value
             state.chargedAfter = charged
+            emit(.refunded(channelId: state.channelId))
             if let settled {
                 try await storage.commit(state.channelId, pendingId: state.pendingId, now: now) { record in
                     SellerRules.recordRefund(&record, settledState: settled, now: now)

@@ -11,6 +11,8 @@ public enum SellerChannelEvent: Sendable, Equatable {
     case charged(SellerChannel)
     /// The payer started a withdrawal: claim this channel now.
     case withdrawalObserved(channelId: Bytes32)
+    /// A cooperative refund settled; its transaction also claimed the channel's charges (they await a settle).
+    case refunded(channelId: Bytes32)
 }
 
 /// The seller side of batch-settlement (protocol.md B.9–B.14) on an ``X402ResourceServer``: prices routes, answers

@@ -237,14 +237,21 @@ public final class ChannelManager: Sendable {
     /// Sends `type:"settle"` for (receiver, token) when a claim succeeded since the last settle (the durable
     /// pending-settle flag, which survives restarts); nil when nothing was pending. Clears the flag after success,
     /// and after `nothing_to_settle` (someone else settled).
+    /// With `force` it asks the facilitator even without the flag (an operator's settle: claims made elsewhere).
     /// - Throws: ``ChannelManagerError/facilitatorRejected(operation:reason:message:)``, facilitator or storage errors.
     @discardableResult
-    public func settle() async throws -> SettleReport? {
-        try await jobs.withLock { try await settleLocked() }
+    public func settle(force: Bool = false) async throws -> SettleReport? {
+        try await jobs.withLock { try await settleLocked(force: force) }
     }
 
-    func settleLocked() async throws -> SettleReport? {
-        guard try await hasPendingSettle() else { return nil }
+    /// Records that funds of this receiver were claimed outside the manager (a cooperative refund claims the
+    /// channel's charges in its transaction), so the next settle run moves them.
+    public func noteClaimedElsewhere() async throws {
+        try await setPendingSettle()
+    }
+
+    func settleLocked(force: Bool = false) async throws -> SettleReport? {
+        if !force { guard try await hasPendingSettle() else { return nil } }
         let payload = paymentPayload(.settle(SettlePayload(receiver: receiver, token: token)))
         let response: SettleResponse
         do {

@@ -107,7 +107,7 @@ struct ChannelsCommand: AsyncParsableCommand {
     }
 
     struct Settle: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Move claimed funds to the receiver (when a claim is pending settlement).")
+        static let configuration = CommandConfiguration(abstract: "Move the receiver's claimed funds to its wallet.")
 
         @OptionGroup var options: Options
 
@@ -115,7 +115,7 @@ struct ChannelsCommand: AsyncParsableCommand {
             var background: [Task<Void, Never>] = []
             defer { for task in background { task.cancel() } }
             let (manager, storage) = try await options.manager(&background)
-            if let report = try await manager.settle() {
+            if let report = try await manager.settle(force: true) {
                 print("settled \(report.amount) transaction \(report.transaction)")
             } else {
                 print("nothing to settle")

@@ -130,7 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await Self.initialize(http, logger: logger)
 
         // The channel manager claims what the routes earn, in the same process.
-        let token = try Address(hex: try http.server.buildPaymentRequirements(table.routes[0].config.accepts[0]).asset)
+        let token = try Address(hex: try await http.server.buildPaymentRequirements(table.routes[0].config.accepts[0]).asset)
         var managerConfiguration = ChannelManagerConfiguration(
             claimInterval: claimInterval > 0 ? .seconds(claimInterval) : nil,
             settleInterval: settleInterval > 0 ? .seconds(settleInterval) : nil,
@@ -149,6 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
             switch event {
             case .charged(let channel): manager.chargeRecorded(channel)
             case .withdrawalObserved(let channelId): manager.requestClaim(channelId)
+            case .refunded: Task { try? await manager.noteClaimedElsewhere() }
             }
         }
 
@@ -196,16 +197,17 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// `/supported` from the facilitator, retried for a while: `x402 serve` often starts beside it.
     static func initialize(_ http: X402HTTPResourceServer, logger: Logger) async throws {
-        var attempt = 0
-        while true {
+        for attempt in 1...20 {
+            let failure: X402Error
             do {
                 try await http.initialize()
                 return
-            } catch where error.reason == .facilitatorUnavailable && attempt < 20 {
-                attempt += 1
-                logger.info("facilitator not reachable yet, retrying", metadata: ["attempt": "\(attempt)"])
-                try await Task.sleep(for: .milliseconds(500))
+            } catch {
+                failure = error
             }
+            guard failure.reason == .facilitatorUnavailable, attempt < 20 else { throw failure }
+            logger.info("facilitator not reachable yet, retrying", metadata: ["attempt": "\(attempt)"])
+            try await Task.sleep(for: .milliseconds(500))
         }
     }
 }

@@ -71,7 +71,7 @@ final class ScriptedFacilitator: FacilitatorClient {
 }
 
 /// A test clock in unix milliseconds.
-final class TestClock: Sendable {
+final class SchemeClock: Sendable {
     let now = Atomic<UInt64>(1_800_000_000_000)
     func advance(_ ms: UInt64) { now.add(ms, ordering: .relaxed) }
     var read: @Sendable () -> UInt64 { { [self] in now.load(ordering: .relaxed) } }
@@ -88,7 +88,7 @@ final class SellerHarness: Sendable {
 
     let facilitator: ScriptedFacilitator
     let storage = InMemoryChannelStorage()
-    let clock = TestClock()
+    let clock = SchemeClock()
     let scheme: BatchSettlementServerScheme
     let http: X402HTTPResourceServer
     let events = Mutex<[SellerChannelEvent]>([])
