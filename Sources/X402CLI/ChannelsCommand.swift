@@ -67,13 +67,12 @@ struct ChannelsCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One line per channel: id, payer, balance, charged, claimed, signed, last request.")
 
-        @Option(help: "Channel storage: memory, file:DIR or postgres:URL.")
-        var storage = "file:x402-seller-data"
+        @OptionGroup var options: Options
 
         func run() async throws {
             var background: [Task<Void, Never>] = []
             defer { for task in background { task.cancel() } }
-            let channelStorage = try await ServeCommand.openStorage(storage, logger: Logger(label: "x402.channels"), background: &background)
+            let channelStorage = try await ServeCommand.openStorage(options.storage, logger: Logger(label: "x402.channels"), background: &background)
             let channels = try await channelStorage.channels().sorted { $0.lastRequestTimestamp > $1.lastRequestTimestamp }
             print("channel payer balance charged claimed signed withdrawRequestedAt lastRequestMs")
             for c in channels {

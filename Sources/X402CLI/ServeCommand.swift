@@ -80,6 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Claim a channel once its unclaimed value reaches this many atomic units.")
     var claimThreshold: String?
 
+    @Option(help: "Seconds between polls of the chain for payers' withdrawals (with --rpc-url).")
+    var withdrawalPollInterval = 15
+
     @Option(help: "Vouchers per claim transaction.")
     var maxClaimsPerBatch = 100
 
@@ -137,6 +140,7 @@ struct ServeCommand: AsyncParsableCommand {
             refundInterval: refundIdle > 0 ? .seconds(max(1, refundIdle / 2)) : nil,
             maxClaimsPerBatch: maxClaimsPerBatch,
             idleRefundAfter: refundIdle > 0 ? .seconds(refundIdle) : nil)
+        managerConfiguration.withdrawalWatch.pollInterval = .seconds(max(1, withdrawalPollInterval))
         if let claimThreshold {
             guard let bound = UInt128(claimThreshold) else { throw ValidationError("--claim-threshold must be an atomic amount") }
             managerConfiguration.thresholds.perChannel = bound

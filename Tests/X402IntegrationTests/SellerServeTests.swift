@@ -65,7 +65,9 @@ extension DevnetIntegrationTests {
         for garbage in ["%%%", String(repeating: "A", count: 100_000), Data("{\"x402Version\":2}".utf8).base64EncodedString(),
                         Data("not json".utf8).base64EncodedString()] {
             let answer = try await TestBuyer.get(url + "/weather", headers: [("PAYMENT-SIGNATURE", garbage)])
-            #expect(answer.status == 402 || answer.status == 431, "garbage header answered \(answer.status)")
+            // Headers past the HTTP parser's limit are refused before routing (400); the rest are no payment (402).
+            let expected: Set<UInt> = garbage.count > 65_536 ? [400, 431] : [402]
+            #expect(expected.contains(answer.status), "garbage header of \(garbage.count) bytes answered \(answer.status)")
         }
         #expect(stack.upstream.requests.count == upstreamCalls)
 
@@ -182,7 +184,7 @@ extension DevnetIntegrationTests {
     func payerWithdrawalIsAnsweredByAClaim() async throws {
         let stack = try await SellerStack(receiverSeed: 107)
         defer { stack.cleanup() }
-        let url = try stack.startSeller(extra: ["--rpc-url", stack.rpcURL]).url
+        let url = try stack.startSeller(extra: ["--rpc-url", stack.rpcURL, "--withdrawal-poll-interval", "1"]).url
         let buyer = try await TestBuyer(url: url + "/weather", salt: uniqueSalt(107))
         #expect(try await buyer.pay(url + "/weather", try await buyer.depositPayload(10_000, rpc: stack.rpc)).status == 200)
         for _ in 0..<3 { #expect(try await buyer.pay(url + "/weather", buyer.voucherPayload()).status == 200) }
