@@ -252,6 +252,7 @@ let package = Package(
                 "X402BatchSettlement", "X402BatchSettlementServer", "X402Core", "X402EVM", "X402EVMRPC", "X402JSON",
                 "X402ChannelStorageContract",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict

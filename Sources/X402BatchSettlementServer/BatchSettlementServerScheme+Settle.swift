@@ -10,6 +10,16 @@ extension BatchSettlementServerScheme {
     /// after `Settlement-Overrides`) is added to the channel's charged total under this request's reservation, and
     /// the answer is the voucher-only `PAYMENT-RESPONSE` (B.13). Deposits and refunds go on to the facilitator.
     public func beforeSettle(_ context: PaymentContext) async throws -> BeforeSettleDecision {
+        let decision = try await decideBeforeSettle(context)
+        switch decision {
+        case .abort(let reason, _): metrics.refused(reason.rawValue)
+        case .skipSettlement: metrics.paid(.voucher, locally: context.attempt.sellerState?.verifiedLocally ?? false)
+        case .proceed: break
+        }
+        return decision
+    }
+
+    private func decideBeforeSettle(_ context: PaymentContext) async throws -> BeforeSettleDecision {
         guard let state = context.attempt.sellerState else {
             return .abort(reason: ErrorReason(.missingChannel), message: "no verified batch-settlement request")
         }
@@ -129,6 +139,7 @@ extension BatchSettlementServerScheme {
         default:
             return
         }
+        metrics.paid(state.kind, locally: false)
         context.attempt.sellerState = state
     }
 

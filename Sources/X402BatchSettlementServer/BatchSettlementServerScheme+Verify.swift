@@ -46,6 +46,12 @@ extension BatchSettlementServerScheme {
     /// Binds the payload to its channel, checks the voucher's cumulative base against the record, refuses vouchers
     /// on a channel whose withdrawal could finalize before a claim lands, and verifies vouchers locally when it can.
     public func beforeVerify(_ context: PaymentContext) async throws -> BeforeVerifyDecision {
+        let decision = try await decideBeforeVerify(context)
+        if case .abort(let reason, _) = decision { metrics.refused(reason.rawValue) }
+        return decision
+    }
+
+    private func decideBeforeVerify(_ context: PaymentContext) async throws -> BeforeVerifyDecision {
         let parsed: BatchSettlementPayload
         do {
             parsed = try BatchSettlementPayload(context.paymentPayload)
@@ -133,6 +139,12 @@ extension BatchSettlementServerScheme {
     /// against the record as it is now, and stores the voucher and the facilitator's chain snapshot. A refund skips
     /// the handler.
     public func afterVerify(_ context: PaymentContext, result: VerifyResponse) async throws -> AfterVerifyDecision {
+        let decision = try await decideAfterVerify(context, result: result)
+        if case .abort(let reason, _) = decision { metrics.refused(reason.rawValue) }
+        return decision
+    }
+
+    private func decideAfterVerify(_ context: PaymentContext, result: VerifyResponse) async throws -> AfterVerifyDecision {
         guard var state = context.attempt.sellerState else {
             return .abort(reason: ErrorReason(.verificationStateUnavailable), message: Self.stateUnavailable)
         }

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import Synchronization
 import X402BatchSettlement
 import X402Core
@@ -35,17 +36,21 @@ public final class BatchSettlementServerScheme: SchemeNetworkServer {
     public let configuration: BatchSettlementServerConfiguration
     let logger: Logger
     let clock: @Sendable () -> UInt64
+    let metrics: SellerSchemeMetrics
     private let observers = Mutex<[@Sendable (SellerChannelEvent) -> Void]>([])
     private let domains = Mutex<[Network: BatchSettlementDomain]>([:])
 
-    /// Creates the scheme over `storage`; `clock` gives unix milliseconds (injectable for tests).
+    /// Creates the scheme over `storage`; `clock` gives unix milliseconds (injectable for tests); metrics go to
+    /// `metricsFactory` (default: the bootstrapped one).
     public init(storage: any ChannelStorage, configuration: BatchSettlementServerConfiguration = .init(),
                 logger: Logger = Logger(label: "x402.seller.batch-settlement"),
-                clock: @escaping @Sendable () -> UInt64 = BatchSettlementServerScheme.systemMilliseconds) {
+                clock: @escaping @Sendable () -> UInt64 = BatchSettlementServerScheme.systemMilliseconds,
+                metricsFactory: (any MetricsFactory)? = nil) {
         self.storage = storage
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
+        self.metrics = SellerSchemeMetrics(factory: metricsFactory ?? MetricsSystem.factory)
     }
 
     /// Unix time in milliseconds from the system clock.

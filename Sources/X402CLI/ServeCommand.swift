@@ -162,6 +162,10 @@ struct ServeCommand: AsyncParsableCommand {
         let router = Router(context: X402BasicRequestContext.self)
         router.add(middleware: X402PaymentMiddleware<X402BasicRequestContext>(server: http))
         router.get("/x402/health") { _, _ in "ok" }
+        router.get("/x402/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
         for method: HTTPRequest.Method in [.get, .post, .put, .patch, .delete, .head, .options] {
             router.on("**", method: method) { request, context in
                 try await proxy.forward(request, payer: context.x402Payment?.payer)

@@ -1,4 +1,5 @@
 import HTTPTypes
+import MetricsTestKit
 import Synchronization
 import X402BatchSettlement
 import X402BatchSettlementServer
@@ -92,13 +93,14 @@ final class SellerHarness: Sendable {
     let scheme: BatchSettlementServerScheme
     let http: X402HTTPResourceServer
     let events = Mutex<[SellerChannelEvent]>([])
+    let metrics = TestMetrics()
     let config: ChannelConfig
 
     init(ownKey: Bool = true, price: String = "$0.001", configuration: BatchSettlementServerConfiguration? = nil) async throws {
         facilitator = ScriptedFacilitator(advertisedAuthorizer: ownKey ? nil : Self.authorizerKey.address)
         var conf = configuration ?? BatchSettlementServerConfiguration()
         if ownKey { conf.receiverAuthorizerKey = Self.authorizerKey }
-        scheme = BatchSettlementServerScheme(storage: storage, configuration: conf, clock: clock.read)
+        scheme = BatchSettlementServerScheme(storage: storage, configuration: conf, clock: clock.read, metricsFactory: metrics)
         let server = X402ResourceServer(facilitator: facilitator)
         server.register(scheme, for: "eip155:*")
         let option = PaymentOption(scheme: "batch-settlement", price: .money(.string(price)), network: Self.network,

@@ -57,6 +57,11 @@ import X402JSON
         #expect(record.chargedCumulativeAmount == 4000 && record.signedMaxClaimable == 4000)
         #expect(record.signature == seller.voucher(4000).signature.bytes)
         #expect(seller.events.withLock { $0 }.contains(.charged(record)))
+        #expect(try seller.metrics.expectCounter("x402_seller_payments_total", [("kind", "voucher"), ("verification", "local")]).totalValue == 3)
+        #expect(try seller.metrics.expectCounter("x402_seller_payments_total", [("kind", "deposit"), ("verification", "facilitator")]).totalValue == 1)
+        #expect(try await seller.pay(seller.voucherPayload(9000)).required != nil)
+        #expect(try seller.metrics.expectCounter("x402_seller_refusals_total",
+                                                 [("reason", "invalid_batch_settlement_evm_cumulative_amount_mismatch")]).totalValue == 1)
     }
 
     @Test func staleMirrorAsksTheFacilitator() async throws {

@@ -74,15 +74,26 @@ final class SellerStack: @unchecked Sendable {
 
     /// The upstream answers `/weather` with JSON, `/dynamic` with a 50% `Settlement-Overrides`, `/slow` after
     /// `slowSeconds`, and `/broken` with a 500.
-    init(receiverSeed: UInt64, slowSeconds: Double = 0.4) async throws {
+    ///
+    /// With `sellerSecret` the facilitator signs claims and refunds only for that API key, which owns `payTo`;
+    /// without it, for anyone.
+    init(receiverSeed: UInt64, slowSeconds: Double = 0.4, sellerSecret: String? = nil) async throws {
         rpc = try await TestDevnet.client()
         rpcURL = try await Devnet.shared().url
         directory = NSTemporaryDirectory() + "x402-seller-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let payTo = freshReceiver(receiverSeed)
+        self.payTo = payTo
+        var env = ["X402_RELAYER_KEYS": Devnet.accounts[4].privateKeyHex, "X402_AUTHORIZER_KEY": Devnet.accounts[6].privateKeyHex]
+        var signing = ["--allow-unauthenticated-signing"]
+        if let sellerSecret {
+            env["X402_API_KEYS"] = #"[{"id":"seller","secret":"\#(sellerSecret)","receivers":["\#(payTo.checksummed)"]}]"#
+            signing = []
+        }
         facilitator = try ListeningProcess(
             ["facilitator", "--rpc-url", rpcURL, "--network", "eip155:84532", "--port", "0", "--data-dir", directory + "/facilitator",
-             "--receipt-timeout", "30", "--rate-limit", "0", "--allow-unauthenticated-signing"],
-            environment: ["X402_RELAYER_KEYS": Devnet.accounts[4].privateKeyHex, "X402_AUTHORIZER_KEY": Devnet.accounts[6].privateKeyHex])
+             "--receipt-timeout", "30", "--rate-limit", "0"] + signing,
+            environment: env)
         upstream = try LoopbackHTTPServer { request in
             switch request.path {
             case "/dynamic": return .init(body: Array(#"{"tier":"half"}"#.utf8), headers: [("Settlement-Overrides", #"{"amount":"50%"}"#)])
@@ -91,7 +102,6 @@ final class SellerStack: @unchecked Sendable {
             default: return .init(body: Array(#"{"weather":"sunny"}"#.utf8))
             }
         }
-        payTo = freshReceiver(receiverSeed)
         if try await tokenBalance(Devnet.accounts[3].address) < UInt256(1_000_000_000) {
             _ = try await rpc.request("devnet_mint", [.string(Devnet.testUSDC.lowercased), .string(Devnet.accounts[3].address.lowercased),
                                                       .string("0xe8d4a51000")])
@@ -100,8 +110,9 @@ final class SellerStack: @unchecked Sendable {
 
     /// Starts `x402 serve` (routes priced 1000 atomic units, `/dynamic` and `/slow` too) with `storage`.
     @discardableResult
-    func startSeller(storage: String? = nil, extra: [String] = [], ownKey: Bool = true) throws -> ListeningProcess {
-        var env: [String: String] = [:]
+    func startSeller(storage: String? = nil, extra: [String] = [], ownKey: Bool = true,
+                     environment: [String: String] = [:]) throws -> ListeningProcess {
+        var env = environment
         if ownKey { env["X402_AUTHORIZER_KEY"] = Self.sellerAuthorizer.privateKeyHexForTests }
         let process = try ListeningProcess(
             ["serve", "--upstream", upstream.url, "--facilitator", facilitator.url, "--pay-to", payTo.checksummed,
@@ -138,7 +149,8 @@ final class SellerStack: @unchecked Sendable {
     }
 
     /// Runs `x402 channels ARGS` against this stack's facilitator and seller storage; returns stdout.
-    func channels(_ arguments: [String], storage: String? = nil, ownKey: Bool = true) throws -> (status: Int32, output: String) {
+    func channels(_ arguments: [String], storage: String? = nil, ownKey: Bool = true,
+                  environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ListeningProcess.binary)
         process.arguments = ["channels"] + arguments + ["--facilitator", facilitator.url, "--pay-to", payTo.checksummed,
@@ -146,6 +158,7 @@ final class SellerStack: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         env["X402_LOG_LEVEL"] = "warning"
         if ownKey { env["X402_AUTHORIZER_KEY"] = Self.sellerAuthorizer.privateKeyHexForTests }
+        for (k, v) in environment { env[k] = v }
         process.environment = env
         let out = Pipe()
         process.standardOutput = out

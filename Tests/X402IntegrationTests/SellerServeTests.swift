@@ -226,4 +226,38 @@ extension DevnetIntegrationTests {
         #expect(try await buyer.pay(url + "/weather", full).paymentResponse?.amount == "5000")
         #expect(try await stack.tokenBalance(buyer.key.address) == before + 8000)
     }
+
+    @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
+    func delegatedSellerFromAConfigFileClaimsWithItsAPIKey() async throws {
+        let stack = try await SellerStack(receiverSeed: 109, sellerSecret: "shop-secret")
+        defer { stack.cleanup() }
+        let config = stack.directory + "/serve.json"
+        try Data("""
+            {"upstream": "\(stack.upstream.url)", "payTo": "\(stack.payTo.checksummed)", "network": "eip155:84532",
+             "facilitator": "\(stack.facilitator.url)",
+             "routes": [{"route": "GET /weather", "price": "$0.002", "description": "Weather", "mimeType": "application/json"}]}
+            """.utf8).write(to: URL(fileURLWithPath: config))
+        let seller = try ListeningProcess(
+            ["serve", "--config", config, "--port", "0", "--storage", "file:\(stack.directory)/seller", "--claim-interval", "0",
+             "--settle-interval", "0"],
+            environment: ["X402_FACILITATOR_API_KEY": "shop-secret"])
+        stack.seller = seller
+        let buyer = try await TestBuyer(url: seller.url + "/weather", salt: uniqueSalt(109))
+        // No own key: the channel's receiverAuthorizer is the facilitator's.
+        #expect(buyer.requirement.extra["receiverAuthorizer"] == .string(Devnet.accounts[6].address.checksummed))
+        #expect(buyer.requirement.amount == "2000")
+        #expect(try await TestBuyer.get(seller.url + "/weather").paymentRequired?.resource?.description == "Weather")
+        #expect(try await buyer.pay(seller.url + "/weather", try await buyer.depositPayload(20_000, rpc: stack.rpc)).status == 200)
+        for _ in 0..<3 { #expect(try await buyer.pay(seller.url + "/weather", buyer.voucherPayload()).status == 200) }
+        seller.kill9()
+        // Another seller's key (or none) gets no claim signed; the shop's own key does.
+        let refused = try stack.channels(["claim"], ownKey: false, environment: ["X402_FACILITATOR_API_KEY": "not-the-shop"])
+        #expect(refused.status != 0 && refused.output.contains("failed"), "\(refused.output)")
+        #expect(try await stack.onchainChannel(buyer.config).totalClaimed == 0)
+        let claimed = try stack.channels(["claim"], ownKey: false, environment: ["X402_FACILITATOR_API_KEY": "shop-secret"])
+        #expect(claimed.status == 0, "\(claimed.output)")
+        #expect(try await stack.onchainChannel(buyer.config).totalClaimed == 8000)
+        #expect(try stack.channels(["settle"], ownKey: false, environment: ["X402_FACILITATOR_API_KEY": "shop-secret"]).status == 0)
+        #expect(try await stack.tokenBalance(stack.payTo) == UInt256(8000))
+    }
 }
