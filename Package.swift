@@ -24,7 +24,9 @@ let package = Package(
         .library(name: "X402EVMMechanisms", targets: ["X402EVMMechanisms"]),
         .library(name: "X402BatchSettlement", targets: ["X402BatchSettlement"]),
         .library(name: "X402BatchSettlementServer", targets: ["X402BatchSettlementServer"]),
+        .library(name: "X402BatchSettlementClient", targets: ["X402BatchSettlementClient"]),
         .library(name: "X402AsyncHTTPClient", targets: ["X402AsyncHTTPClient"]),
+        .library(name: "X402URLSession", targets: ["X402URLSession"]),
         .library(name: "X402EVMRelayer", targets: ["X402EVMRelayer"]),
         .library(name: "X402BatchSettlementFacilitator", targets: ["X402BatchSettlementFacilitator"]),
         .library(name: "X402Postgres", targets: ["X402Postgres"]),
@@ -115,6 +117,21 @@ let package = Package(
             dependencies: ["X402JSON", "X402EVM", "X402Core", "X402EVMMechanisms", "X402FileLog"],
             swiftSettings: strict
         ),
+        // The buyer's batch-settlement scheme: deposits, vouchers, client channel state, refunds, spending controls.
+        .target(
+            name: "X402BatchSettlementClient",
+            dependencies: [
+                "X402BatchSettlement", "X402Core", "X402EVM", "X402EVMMechanisms", "X402EVMRPC", "X402JSON", "X402FileLog",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Adapter: the buyer's HTTP wrapper over URLSession (FoundationNetworking on Linux).
+        .target(
+            name: "X402URLSession",
+            dependencies: ["X402Core", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: strict
+        ),
         // The seller's batch-settlement scheme (B.11 hooks over a ChannelStorage) and its channel manager service.
         .target(
             name: "X402BatchSettlementServer",
@@ -185,7 +202,7 @@ let package = Package(
             dependencies: [
                 "X402EVM", "X402Core", "X402EVMMechanisms", "X402BatchSettlement",
                 "X402EVMRPC", "X402EVMRelayer", "X402BatchSettlementFacilitator", "X402Postgres", "X402Hummingbird",
-                "X402BatchSettlementServer", "X402AsyncHTTPClient",
+                "X402BatchSettlementServer", "X402AsyncHTTPClient", "X402BatchSettlementClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -257,6 +274,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "X402BatchSettlementClientTests",
+            dependencies: ["X402BatchSettlementClient", "X402BatchSettlement", "X402Core", "X402EVM", "X402JSON", "X402EVMRPC"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "X402URLSessionTests",
+            dependencies: ["X402URLSession", "X402Core", "X402Testing"],
+            swiftSettings: strict
+        ),
         // The TransactionJournal contract, checked against every journal (in memory, file, PostgreSQL).
         .target(
             name: "X402JournalContract",
@@ -296,7 +323,7 @@ let package = Package(
             dependencies: [
                 "X402Testing", "X402EVMRPC", "X402EVM", "X402Core", "X402BatchSettlement",
                 "X402BatchSettlementFacilitator", "X402EVMRelayer", "X402Hummingbird", "X402AsyncHTTPClient",
-                "X402BatchSettlementServer", "X402Postgres", "X402JSON",
+                "X402BatchSettlementServer", "X402Postgres", "X402JSON", "X402BatchSettlementClient", "X402URLSession",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

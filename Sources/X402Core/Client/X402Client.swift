@@ -80,19 +80,21 @@ public final class X402Client: Sendable {
 
     /// Selects a requirement and builds the payload: `accepted` is the requirement verbatim, `resource`
     /// and `extensions` come from `paymentRequired` (scheme extensions merged over them).
-    public func createPaymentPayload(for paymentRequired: PaymentRequired) async throws(X402Error) -> PaymentPayload {
+    /// `requestURL` is the URL actually requested (schemes may check its origin).
+    public func createPaymentPayload(for paymentRequired: PaymentRequired,
+                                     requestURL: String? = nil) async throws(X402Error) -> PaymentPayload {
         let selected = try selectRequirements(paymentRequired)
-        return try await createPaymentPayload(for: paymentRequired, requirements: selected)
+        return try await createPaymentPayload(for: paymentRequired, requirements: selected, requestURL: requestURL)
     }
 
     /// Builds the payload for an already chosen `requirements` of `paymentRequired`.
-    public func createPaymentPayload(for paymentRequired: PaymentRequired,
-                                     requirements: PaymentRequirements) async throws(X402Error) -> PaymentPayload {
+    public func createPaymentPayload(for paymentRequired: PaymentRequired, requirements: PaymentRequirements,
+                                     requestURL: String? = nil) async throws(X402Error) -> PaymentPayload {
         guard let scheme = scheme(for: requirements) else {
             throw X402Error(.unsupportedScheme, "no client scheme '\(requirements.scheme)' registered for \(requirements.network)")
         }
         let context = PaymentPayloadContext(paymentRequired: paymentRequired, extensions: paymentRequired.extensions,
-                                            maxAmountPerPayment: policy.maxAmountPerPayment)
+                                            maxAmountPerPayment: policy.maxAmountPerPayment, requestURL: requestURL)
         let part: SchemePayload
         do {
             part = try await scheme.createPaymentPayload(for: requirements, context: context)
@@ -105,13 +107,19 @@ public final class X402Client: Sendable {
     }
 
     /// Builds the payload and its `PAYMENT-SIGNATURE` header value.
-    public func createPaymentHeader(for paymentRequired: PaymentRequired) async throws(X402Error) -> (payload: PaymentPayload, header: String) {
-        let payload = try await createPaymentPayload(for: paymentRequired)
+    public func createPaymentHeader(for paymentRequired: PaymentRequired,
+                                    requestURL: String? = nil) async throws(X402Error) -> (payload: PaymentPayload, header: String) {
+        let payload = try await createPaymentPayload(for: paymentRequired, requestURL: requestURL)
         do {
             return (payload, try HeaderCodec.encodePaymentSignature(payload))
         } catch {
             throw X402Error(.invalidEncoding, "cannot encode PAYMENT-SIGNATURE", underlying: error)
         }
+    }
+
+    /// The ordering key of a payment for `requirements` (see ``SchemeNetworkClient/serializationKey(for:requestURL:)``).
+    public func serializationKey(for requirements: PaymentRequirements, requestURL: String?) -> String? {
+        scheme(for: requirements)?.serializationKey(for: requirements, requestURL: requestURL)
     }
 
     /// Decodes the `PAYMENT-REQUIRED` header of a 402 response.
@@ -129,8 +137,8 @@ public final class X402Client: Sendable {
     /// Lets the paying scheme look at the server's answer to a paid request (protocol.md A.10 step 3):
     /// `PAYMENT-RESPONSE` when present, otherwise a 402's `PAYMENT-REQUIRED` (corrective 402).
     /// Undecodable headers are passed as absent.
-    public func handlePaymentResponse(for payload: PaymentPayload, status: HTTPResponse.Status,
-                                      headerFields: HTTPFields) async throws(X402Error) -> PaymentResponseDecision {
+    public func handlePaymentResponse(for payload: PaymentPayload, status: HTTPResponse.Status, headerFields: HTTPFields,
+                                      requestURL: String? = nil) async throws(X402Error) -> PaymentResponseDecision {
         let settle = headerFields[HTTPField.Name.paymentResponse].flatMap { try? HeaderCodec.decodePaymentResponse($0) }
         var required: PaymentRequired?
         if settle == nil, status.code == 402 {
@@ -139,7 +147,8 @@ public final class X402Client: Sendable {
         guard let scheme = scheme(for: payload.accepted) else { return .done }
         do {
             return try await scheme.onPaymentResponse(PaymentResponseContext(
-                paymentPayload: payload, requirements: payload.accepted, settleResponse: settle, paymentRequired: required))
+                paymentPayload: payload, requirements: payload.accepted, settleResponse: settle, paymentRequired: required,
+                status: status.code, requestURL: requestURL))
         } catch {
             throw X402Error.wrapping(error, as: .invalidPayment, "scheme '\(payload.accepted.scheme)' rejected the payment response: \(error)")
         }

@@ -6,12 +6,17 @@ public struct PaymentPayloadContext: Sendable {
     public var extensions: JSONObject?
     /// The client's spend cap in atomic units of the chosen asset, when its policy sets one.
     public var maxAmountPerPayment: String?
+    /// The URL the client actually requested (set by HTTP wrappers): the trustworthy origin, unlike the
+    /// seller-supplied `resource.url`.
+    public var requestURL: String?
 
     /// Creates a context.
-    public init(paymentRequired: PaymentRequired, extensions: JSONObject? = nil, maxAmountPerPayment: String? = nil) {
+    public init(paymentRequired: PaymentRequired, extensions: JSONObject? = nil, maxAmountPerPayment: String? = nil,
+                requestURL: String? = nil) {
         self.paymentRequired = paymentRequired
         self.extensions = extensions
         self.maxAmountPerPayment = maxAmountPerPayment
+        self.requestURL = requestURL
     }
 }
 
@@ -39,14 +44,21 @@ public struct PaymentResponseContext: Sendable {
     public var settleResponse: SettleResponse?
     /// The decoded `PAYMENT-REQUIRED` of a 402 answer (a corrective 402), when present.
     public var paymentRequired: PaymentRequired?
+    /// The HTTP status of the answer.
+    public var status: Int?
+    /// The URL that was requested, when the caller knows it.
+    public var requestURL: String?
 
     /// Creates a context.
     public init(paymentPayload: PaymentPayload, requirements: PaymentRequirements,
-                settleResponse: SettleResponse? = nil, paymentRequired: PaymentRequired? = nil) {
+                settleResponse: SettleResponse? = nil, paymentRequired: PaymentRequired? = nil,
+                status: Int? = nil, requestURL: String? = nil) {
         self.paymentPayload = paymentPayload
         self.requirements = requirements
         self.settleResponse = settleResponse
         self.paymentRequired = paymentRequired
+        self.status = status
+        self.requestURL = requestURL
     }
 }
 
@@ -69,9 +81,15 @@ public protocol SchemeNetworkClient: Sendable {
 
     /// Reacts to the server's answer to a paid request; the default does nothing.
     func onPaymentResponse(_ context: PaymentResponseContext) async throws -> PaymentResponseDecision
+
+    /// Payments with the same key must not be in flight at once (batch-settlement: one channel's cumulative
+    /// vouchers); HTTP wrappers serialize them and run different keys in parallel. Default nil: no ordering.
+    func serializationKey(for requirements: PaymentRequirements, requestURL: String?) -> String?
 }
 
 extension SchemeNetworkClient {
     /// Does nothing and returns ``PaymentResponseDecision/done``.
     public func onPaymentResponse(_ context: PaymentResponseContext) async throws -> PaymentResponseDecision { .done }
+    /// No ordering.
+    public func serializationKey(for requirements: PaymentRequirements, requestURL: String?) -> String? { nil }
 }
