@@ -29,6 +29,7 @@ let package = Package(
                 .product(name: "X402JSON", package: "swift-x402"),
                 .product(name: "X402BatchSettlement", package: "swift-x402"),
                 .product(name: "X402BatchSettlementFacilitator", package: "swift-x402"),
+                .product(name: "X402BatchSettlementServer", package: "swift-x402"),
                 .product(name: "X402EVMRelayer", package: "swift-x402"),
                 .product(name: "X402EVMRPC", package: "swift-x402"),
                 .product(name: "X402Hummingbird", package: "swift-x402"),

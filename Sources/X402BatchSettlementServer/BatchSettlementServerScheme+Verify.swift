@@ -109,11 +109,12 @@ extension BatchSettlementServerScheme {
         }
         if parsed.kind == .voucher {
             switch SellerRules.verifyLocally(config: config, voucher: voucher, record: record, fields: RequirementFields(requirements),
-                                             domain: domain, now: now, stateTTL: configuration.onchainStateTTL) {
+                                             domain: domain, now: now, stateTTL: configuration.onchainStateTTL,
+                                             channelIdChecked: true) {
             case .verified:
                 state.verifiedLocally = true
                 context.attempt.sellerState = state
-                var extra = (try? X402JSON.encodeValue(record.map { $0.snapshot() }).objectValue) ?? JSONObject()
+                var extra = record?.snapshot().jsonObject ?? JSONObject()
                 extra["chargedCumulativeAmount"] = nil
                 return .skipVerification(VerifyResponse(isValid: true, payer: config.payer.checksummed, extra: extra))
             case .invalid(let code):
@@ -127,10 +128,10 @@ extension BatchSettlementServerScheme {
     }
 
     static func newPendingId() -> String {
+        // Two 64-bit draws (each `next()` is a getrandom call), not one per byte.
         var rng = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in bytes.indices { bytes[i] = rng.next() }
-        return Hex.encode(bytes)
+        let (a, b) = (rng.next() as UInt64, rng.next() as UInt64)
+        return Hex.encode(withUnsafeBytes(of: (a, b)) { Array($0) })
     }
 
     // MARK: B.11 step 2

@@ -17,6 +17,16 @@ import X402EVM
         return value
     }
 
+    @Test func snapshotJSONObjectIsItsEncoding() throws {
+        var snapshot = try X402JSON.decode(ChannelStateSnapshot.self, from: Self.state)
+        snapshot.withdrawRequestedAt = 1_770_000_000
+        snapshot.refundNonce = .max
+        #expect(JSONValue.object(snapshot.jsonObject) == (try X402JSON.encodeValue(snapshot)))
+        #expect(JSONSerializer.serialize(.object(snapshot.jsonObject)) == Array((try X402JSON.encodeString(snapshot)).utf8))
+        snapshot.chargedCumulativeAmount = nil
+        #expect(JSONValue.object(snapshot.jsonObject) == (try X402JSON.encodeValue(snapshot)))
+    }
+
     @Test func everyStructKeepsTheSDKKeyOrder() throws {
         let v = try exact(SignedVoucher.self, W.voucher)
         #expect(v.maxClaimableAmount == 1000 && v.channelId.hex == W.channelId)

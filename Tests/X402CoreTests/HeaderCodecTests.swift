@@ -77,6 +77,16 @@ import X402EVMMechanisms
         #expect(try HeaderCodec.decodePaymentResponse(" \t" + ok + " ").success)
     }
 
+    @Test func settleResponseJSONValueIsItsEncoding() throws {
+        let full = SettleResponse(success: false, errorReason: .invalidPayload, errorMessage: "m", payer: "0xab", transaction: "0x01",
+                                  network: .base, amount: "7", extensions: ["e": 1], extra: ["channelState": ["balance": "1"]])
+        for response in [full, SettleResponse(success: true, network: .base)] {
+            #expect(response.jsonValue == (try X402JSON.encodeValue(response)))
+            #expect(JSONSerializer.serialize(response.jsonValue) == (try X402JSON.encode(response)))
+            #expect(try HeaderCodec.decodePaymentResponse(try HeaderCodec.encodePaymentResponse(response)) == response)
+        }
+    }
+
     @Test func headerNamesAreCaseInsensitive() {
         #expect(X402Header.matches("payment-signature", X402Header.paymentSignature))
         #expect(!X402Header.matches("payment-signaturex", X402Header.paymentSignature))

@@ -12,4 +12,6 @@ let benchmarks: @Sendable () -> Void = {
     protocolBenchmarks()
     worstCaseHeaderBenchmarks()
     facilitatorBenchmarks()
+    sellerBenchmarks()
+    sellerHTTPBenchmarks()
 }

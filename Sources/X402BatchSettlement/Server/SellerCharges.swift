@@ -43,11 +43,8 @@ extension SellerRules {
     /// B.13: the `PAYMENT-RESPONSE` of a voucher-only charge: no transaction, `amount` "", the payer lowercased
     /// as the SDK writes it, the snapshot of the record before this request with the new charged total.
     public static func voucherResponse(before: SellerChannel, after: SellerChannel, charge: UInt128, network: Network) -> SettleResponse {
-        var extra = JSONObject()
-        if let state = try? X402JSON.encodeValue(before.snapshot(charged: after.chargedCumulativeAmount)) {
-            extra["channelState"] = state
-        }
-        extra["chargedAmount"] = .string(String(charge))
+        let extra: JSONObject = ["channelState": .object(before.snapshot(charged: after.chargedCumulativeAmount).jsonObject),
+                                 "chargedAmount": .string(String(charge))]
         return SettleResponse(success: true, payer: before.config.payer.lowercased, transaction: "", network: network, amount: "",
                               extra: extra)
     }

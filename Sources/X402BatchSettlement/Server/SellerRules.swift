@@ -64,14 +64,16 @@ public enum SellerRules {
 
     /// B.11 step 1.5: verifies a voucher against the mirrored state when that state is fresh and the channel
     /// has a payerAuthorizer (ECDSA only; ERC-1271 payers always go to the facilitator). `stateTTL` (ms) overrides
-    /// ``onchainStateTTL(withdrawDelay:)``.
+    /// ``onchainStateTTL(withdrawDelay:)``; `channelIdChecked` says the caller has already checked that `voucher.channelId`
+    /// is `config`'s id in `domain` (it is not hashed again).
     public static func verifyLocally(config: ChannelConfig, voucher: SignedVoucher, record: SellerChannel?,
                                      fields: RequirementFields, domain: BatchSettlementDomain, now: UInt64,
-                                     stateTTL: UInt64? = nil) -> LocalVerification {
+                                     stateTTL: UInt64? = nil, channelIdChecked: Bool = false) -> LocalVerification {
         guard let record, let synced = record.onchainSyncedAt, config.payerAuthorizer != .zero else { return .needsFacilitator }
         let ttl = stateTTL ?? onchainStateTTL(withdrawDelay: config.withdrawDelay)
         guard now >= synced, now - synced <= ttl else { return .needsFacilitator }
-        if let code = checkChannelConfig(config, channelId: voucher.channelId, fields: fields, domain: domain) { return .invalid(code) }
+        if !channelIdChecked, config.channelId(in: domain) != voucher.channelId { return .invalid(.channelIdMismatch) }
+        if let code = checkChannelTerms(config, fields: fields) { return .invalid(code) }
         let m = voucher.maxClaimableAmount.value
         let digest = Voucher(channelId: voucher.channelId, maxClaimableAmount: m).digest(in: domain)
         guard recovers(digest: digest, signature: voucher.signature.bytes, to: config.payerAuthorizer) else {

@@ -46,6 +46,12 @@ public struct RequirementFields: Sendable, Equatable {
 public func checkChannelConfig(_ config: ChannelConfig, channelId: Bytes32, fields: RequirementFields,
                         domain: BatchSettlementDomain) -> BatchSettlementErrorCode? {
     if config.channelId(in: domain) != channelId { return .channelIdMismatch }
+    return checkChannelTerms(config, fields: fields)
+}
+
+/// ``checkChannelConfig(_:channelId:fields:domain:)`` without the channel id binding, for a caller that has already
+/// checked it (the id costs two Keccak hashes).
+func checkChannelTerms(_ config: ChannelConfig, fields: RequirementFields) -> BatchSettlementErrorCode? {
     if fields.payTo != config.receiver { return .receiverMismatch }
     guard let authorizer = fields.receiverAuthorizer, authorizer != .zero, authorizer == config.receiverAuthorizer else {
         return .receiverAuthorizerMismatch
@@ -60,8 +66,13 @@ public func checkChannelConfig(_ config: ChannelConfig, channelId: Bytes32, fiel
 
 /// Whether the 65-byte ECDSA `signature` of `digest` recovers to `expected` (low-s, v 27/28; anything else is false).
 public func recovers(digest: Bytes32, signature: [UInt8], to expected: Address) -> Bool {
-    guard signature.count == 65, let sig = try? Signature(signature), let signer = try? sig.recoverAddress(digest: digest) else {
-        return false
+    guard signature.count == 65, signature[64] == 27 || signature[64] == 28 else { return false }
+    // `Signature(_:)` without its generic byte-by-byte path: r and s are read as big-endian words.
+    let sig = signature.withUnsafeBytes { raw in
+        func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        return Signature(r: Bytes32(word(0), word(8), word(16), word(24)), s: Bytes32(word(32), word(40), word(48), word(56)),
+                         v: raw[64])
     }
+    guard let signer = try? sig.recoverAddress(digest: digest) else { return false }
     return signer == expected
 }

@@ -35,6 +35,18 @@ public struct ChannelStateSnapshot: Codable, Hashable, Sendable {
         case channelId, balance, totalClaimed, withdrawRequestedAt, refundNonce, chargedCumulativeAmount
     }
 
+    /// The snapshot as JSON, exactly as `encode(to:)` writes it, built directly (no `Encoder`): the seller
+    /// answers every paid request with one.
+    public var jsonObject: JSONObject {
+        var object: JSONObject = [
+            "channelId": .string(channelId.hex), "balance": .string(balance.description),
+            "totalClaimed": .string(totalClaimed.description), "withdrawRequestedAt": .number(JSONNumber(withdrawRequestedAt)),
+            "refundNonce": .string(refundNonce.description),
+        ]
+        if let chargedCumulativeAmount { object["chargedCumulativeAmount"] = .string(chargedCumulativeAmount.description) }
+        return object
+    }
+
     // Hand-written decode (encode is synthesized): absent `withdrawRequestedAt`/`refundNonce` default to 0,
     // and `withdrawRequestedAt` may also arrive as a decimal string.
     public init(from decoder: any Decoder) throws {

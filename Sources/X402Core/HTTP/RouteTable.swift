@@ -44,6 +44,8 @@ public struct RouteTable: Sendable {
         public let config: RouteConfig
         let segments: [Segment]
         let matchesRest: Bool
+        /// The route's position in ``RouteTable/routes``.
+        var index = 0
     }
 
     enum Segment: Sendable, Equatable {
@@ -58,7 +60,11 @@ public struct RouteTable: Sendable {
     /// Compiles `routes` (pattern, configuration), keeping their order.
     public init(_ routes: [(String, RouteConfig)]) throws(X402Error) {
         var compiled: [Route] = []
-        for (pattern, config) in routes { compiled.append(try Self.compile(pattern, config)) }
+        for (pattern, config) in routes {
+            var route = try Self.compile(pattern, config)
+            route.index = compiled.count
+            compiled.append(route)
+        }
         self.routes = compiled
     }
 

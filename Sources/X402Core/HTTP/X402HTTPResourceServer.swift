@@ -1,4 +1,5 @@
 import HTTPTypes
+import Synchronization
 
 /// A complete HTTP response produced by the x402 layer (402s, direct answers).
 public struct X402HTTPResponse: Sendable, Hashable {
@@ -67,11 +68,14 @@ public final class X402HTTPResourceServer: Sendable {
     public let server: X402ResourceServer
     /// The protected routes.
     public let routes: RouteTable
+    /// Each route's built requirements (by route index), valid for one ``X402ResourceServer`` requirements generation.
+    private let requirementsCache: Mutex<(generation: UInt64, byRoute: [Int: [PaymentRequirements]])>
 
     /// Creates the HTTP layer over `server`.
     public init(server: X402ResourceServer, routes: RouteTable) {
         self.server = server
         self.routes = routes
+        requirementsCache = Mutex((0, [:]))
     }
 
     /// Initializes the resource server (facilitator `/supported`), then checks every route option has a
@@ -111,7 +115,7 @@ public final class X402HTTPResourceServer: Sendable {
 
         let requirements: [PaymentRequirements]
         do {
-            requirements = try await server.buildPaymentRequirements(config.accepts)
+            requirements = try await routeRequirements(route)
         } catch {
             return .respond(Self.json(.internalServerError, ["error": "Failed to process request"]))
         }
@@ -158,6 +162,22 @@ public final class X402HTTPResourceServer: Sendable {
             headers[.cacheControl] = Self.withPrivate(nil)
             return .respond(X402HTTPResponse(status: .ok, headerFields: headers, body: direct.body))
         }
+    }
+
+    /// The route's requirements: built once per server generation (routes are immutable; prices, schemes and the
+    /// facilitators' kinds change only by registering or initializing again), rebuilt on every request while
+    /// building fails.
+    private func routeRequirements(_ route: RouteTable.Route) async throws(X402Error) -> [PaymentRequirements] {
+        let generation = server.requirementsGeneration
+        let cached = requirementsCache.withLock { $0.generation == generation ? $0.byRoute[route.index] : nil }
+        if let cached { return cached }
+        let built = try await server.buildPaymentRequirements(route.config.accepts)
+        requirementsCache.withLock { cache in
+            guard generation >= cache.generation else { return }
+            if cache.generation != generation { cache = (generation, [:]) }
+            cache.byRoute[route.index] = built
+        }
+        return built
     }
 
     /// Settles a verified payment after the handler answered `responseStatus` with `responseHeaders`.

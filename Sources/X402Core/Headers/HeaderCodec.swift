@@ -151,7 +151,9 @@ public enum HeaderCodec {
     }
 
     /// Encodes a `PAYMENT-RESPONSE` value (compact; Python adds spaces, which parsers ignore).
-    public static func encodePaymentResponse(_ value: SettleResponse) throws(EncodingError) -> String { try encode(value) }
+    public static func encodePaymentResponse(_ value: SettleResponse) throws(EncodingError) -> String {
+        Base64.encode(JSONSerializer.serialize(value.jsonValue))
+    }
 
     /// Decodes a `PAYMENT-RESPONSE` value.
     public static func decodePaymentResponse(_ header: String) throws(HeaderCodecError) -> SettleResponse {

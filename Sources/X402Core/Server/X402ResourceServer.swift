@@ -89,6 +89,8 @@ public final class X402ResourceServer: Sendable {
         var kinds: [KindEntry] = []
         var initialized = false
         var hooks = Hooks()
+        /// Bumped by every registration and initialization: what built requirements depend on.
+        var generation: UInt64 = 0
     }
 
     private let state: Mutex<State>
@@ -106,7 +108,10 @@ public final class X402ResourceServer: Sendable {
     /// Registers `scheme` for `network` (an id or a `namespace:*` family; exact ids win).
     @discardableResult
     public func register(_ scheme: any SchemeNetworkServer, for network: NetworkPattern) -> Self {
-        state.withLock { $0.schemes.register(network, scheme: scheme.scheme, scheme) }
+        state.withLock {
+            $0.schemes.register(network, scheme: scheme.scheme, scheme)
+            $0.generation &+= 1
+        }
         return self
     }
 
@@ -172,8 +177,13 @@ public final class X402ResourceServer: Sendable {
         state.withLock {
             $0.kinds = kinds
             $0.initialized = true
+            $0.generation &+= 1
         }
     }
+
+    /// Changes whenever what ``buildPaymentRequirements(_:)`` depends on may have changed (a scheme registered, the
+    /// facilitators' kinds reloaded): requirements built under one generation can be reused while it lasts.
+    var requirementsGeneration: UInt64 { state.withLock { $0.generation } }
 
     /// The facilitator's kind for `scheme` on `network` (exact network first, then a `namespace:*` kind).
     public func supportedKind(scheme: String, network: Network) -> SupportedKind? {

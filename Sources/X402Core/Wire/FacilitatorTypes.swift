@@ -60,6 +60,21 @@ public struct SettleResponse: Codable, Equatable, Sendable {
         self.extensions = extensions
         self.extra = extra
     }
+
+    /// The response as JSON, exactly as `encode(to:)` writes it (nil fields left out), built directly: a seller
+    /// sends one in every `PAYMENT-RESPONSE`.
+    public var jsonValue: JSONValue {
+        var object: JSONObject = ["success": .bool(success)]
+        if let errorReason { object["errorReason"] = .string(errorReason.rawValue) }
+        if let errorMessage { object["errorMessage"] = .string(errorMessage) }
+        if let payer { object["payer"] = .string(payer) }
+        object["transaction"] = .string(transaction)
+        object["network"] = .string(network.rawValue)
+        if let amount { object["amount"] = .string(amount) }
+        if let extensions { object["extensions"] = .object(extensions) }
+        if let extra { object["extra"] = .object(extra) }
+        return .object(object)
+    }
 }
 
 /// One payment kind a facilitator supports.

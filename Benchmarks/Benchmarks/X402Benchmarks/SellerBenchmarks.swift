@@ -1,0 +1,130 @@
+import Benchmark
+import HTTPTypes
+import Synchronization
+import X402BatchSettlement
+import X402Core
+import X402EVM
+
+// The seller's local fast path (issue item 8), in process, no HTTP: a voucher on a synced channel is decoded,
+// verified by ECDSA recovery against the mirrored state, reserved, charged and answered without the facilitator.
+//
+//   flock /tmp/x402-swift-build.lock swift package --package-path Benchmarks benchmark --filter 'seller.*'
+//
+// "seller fast path" is one request per iteration (processRequest → .proceed → settle(.ok)), round-robin over
+// 64 channels, each sending its pre-signed cumulative vouchers in order (the records are rewound when the
+// pre-signed ones run out). "seller baseline: recoverAddress" recovers the same signatures: the floor of a
+// request that must check one ECDSA signature. "seller fast path / recovery" interleaves both in one process and
+// reports their rates and the ratio (target ≥ 80 %). The loopback HTTP benchmarks are in SellerHTTPBenchmarks.swift.
+
+/// Channels of the seller benchmarks (one per client connection in the HTTP ones).
+let sellerChannels = 64
+
+/// Pre-signed vouchers per channel of the in-process benchmarks.
+private let fastPathVouchers = 200
+
+func sellerBenchmarks() {
+    let perKilo = Benchmark.Configuration(metrics: [.throughput, .wallClock, .mallocCountTotal], scalingFactor: .kilo,
+                                          maxDuration: .seconds(5))
+
+    Benchmark("seller fast path: processRequest + settle (in process, \(sellerChannels) channels)",
+              configuration: perKilo) { benchmark, runner in
+        for _ in benchmark.scaledIterations { try await runner.request() }
+        try runner.checkLocal()
+    } setup: {
+        try await FastPathRunner()
+    }
+
+    Benchmark("seller baseline: recoverAddress (voucher signatures)", configuration: perKilo) { benchmark, runner in
+        for _ in benchmark.scaledIterations { blackHole(try runner.recover()) }
+    } setup: {
+        try await FastPathRunner()
+    }
+
+    let fastPathRate = BenchmarkMetric.custom("fast path req/s", polarity: .prefersLarger, useScalingFactor: false)
+    let recoverRate = BenchmarkMetric.custom("recover/s", polarity: .prefersLarger, useScalingFactor: false)
+    let ratio = BenchmarkMetric.custom("fast path % of recovery", polarity: .prefersLarger, useScalingFactor: false)
+    let samples = Mutex<[(Double, Double)]>([])
+    Benchmark(
+        "seller fast path / recovery (in process, \(sellerChannels) channels)",
+        configuration: .init(metrics: [fastPathRate, recoverRate, ratio], units: [fastPathRate: .count, recoverRate: .count, ratio: .count],
+                             warmupIterations: 2, maxDuration: .seconds(20), maxIterations: 15)
+    ) { benchmark, runner in
+        // Blocks of each, alternating, so both see the same machine.
+        let block = 2000
+        let clock = ContinuousClock()
+        var start = clock.now
+        for _ in 0..<block { try await runner.request() }
+        let fast = Double(block) / seconds(clock.now - start)
+        start = clock.now
+        for _ in 0..<block { blackHole(try runner.recover()) }
+        let recover = Double(block) / seconds(clock.now - start)
+        try runner.checkLocal()
+        benchmark.measurement(fastPathRate, Int(fast.rounded()))
+        benchmark.measurement(recoverRate, Int(recover.rounded()))
+        benchmark.measurement(ratio, Int((100 * fast / recover).rounded()))
+        samples.withLock { $0.append((fast, recover)) }
+    } setup: {
+        try await FastPathRunner()
+    } teardown: {
+        let all = samples.withLock { $0 }
+        guard !all.isEmpty else { return }
+        let fast = median(all.map(\.0)), recover = median(all.map(\.1))
+        writeStandardError("seller fast path: \(Int(fast)) req/s, recoverAddress: \(Int(recover))/s, "
+                           + "ratio \(String(format: "%.2f", fast / recover)) (medians of \(all.count) samples)\n")
+    }
+}
+
+/// The in-process seller and its pre-built requests.
+final class FastPathRunner: Sendable {
+    let fixture: SellerFixture
+    /// `[channel][k]`: `GET /paid` with the k-th voucher of the channel.
+    let requests: [[HTTPRequest]]
+    /// The same vouchers' digests and signatures, for the recovery baseline.
+    let signatures: [(digest: Bytes32, signature: Signature)]
+    private let cursor = Atomic<Int>(0)
+    private let recoverCursor = Atomic<Int>(0)
+
+    init() async throws {
+        fixture = try await SellerFixture(channelCount: sellerChannels)
+        let vouchers = try fixture.vouchers(perChannel: fastPathVouchers)
+        requests = vouchers.map { channel in channel.map { SellerFixture.request(path: "/paid", paymentSignature: $0.header) } }
+        signatures = vouchers.flatMap { channel in channel.map { ($0.digest, $0.signature) } }
+    }
+
+    /// One paid request through the whole local fast path; throws unless it proceeds and settles.
+    func request() async throws {
+        var i = cursor.add(1, ordering: .relaxed).oldValue
+        if i >= sellerChannels * fastPathVouchers {
+            // Every pre-signed voucher was spent: rewind the channels and start over.
+            try await fixture.reset()
+            cursor.store(1, ordering: .relaxed)
+            i = 0
+        }
+        let request = requests[i % sellerChannels][i / sellerChannels]
+        guard case .proceed(let payment) = await fixture.http.processRequest(request) else {
+            throw BenchError("request \(i) did not proceed")
+        }
+        var headers = HTTPFields()
+        guard case .settled(_, let fields) = await fixture.http.settle(payment, responseStatus: .ok, responseHeaders: &headers) else {
+            throw BenchError("request \(i) did not settle")
+        }
+        blackHole(fields)
+    }
+
+    /// One recovery of a voucher signature to its signer.
+    func recover() throws -> Address {
+        let i = recoverCursor.add(1, ordering: .relaxed).oldValue % signatures.count
+        return try signatures[i].signature.recoverAddress(digest: signatures[i].digest)
+    }
+
+    /// Fails when the facilitator was called (the fast path left the process).
+    func checkLocal() throws {
+        let calls = fixture.facilitator.remoteCalls.load(ordering: .relaxed)
+        guard calls == 0 else { throw BenchError("the facilitator was called \(calls) times: not the local fast path") }
+    }
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
