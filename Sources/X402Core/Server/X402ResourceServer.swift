@@ -283,11 +283,11 @@ public final class X402ResourceServer: Sendable {
     public func verifyPayment(_ context: PaymentContext) async throws(X402Error) -> VerificationResult {
         let s = try initializedState()
         let scheme = s.schemes.lookup(scheme: context.requirements.scheme, network: context.requirements.network)
-        var hooks = s.hooks.beforeVerify
-        if let scheme { hooks.append { try await scheme.beforeVerify($0) } }
-        for hook in hooks {
+        // The server's hooks, then the scheme's, called directly (no closure or array built per request).
+        let hooks = s.hooks.beforeVerify
+        for i in 0..<hooks.count + (scheme == nil ? 0 : 1) {
             let decision: BeforeVerifyDecision
-            do { decision = try await hook(context) } catch {
+            do { decision = try await i < hooks.count ? hooks[i](context) : scheme!.beforeVerify(context) } catch {
                 throw X402Error.wrapping(error, as: .unexpectedVerifyError)
             }
             switch decision {
@@ -334,11 +334,10 @@ public final class X402ResourceServer: Sendable {
     private func afterVerify(_ context: PaymentContext, _ result: VerifyResponse, _ s: State,
                              _ scheme: (any SchemeNetworkServer)?) async throws(X402Error) -> VerificationResult {
         var direct: DirectResponse?
-        var hooks = s.hooks.afterVerify
-        if let scheme { hooks.append { try await scheme.afterVerify($0, result: $1) } }
-        for hook in hooks {
+        let hooks = s.hooks.afterVerify
+        for i in 0..<hooks.count + (scheme == nil ? 0 : 1) {
             let decision: AfterVerifyDecision
-            do { decision = try await hook(context, result) } catch {
+            do { decision = try await i < hooks.count ? hooks[i](context, result) : scheme!.afterVerify(context, result: result) } catch {
                 await cancelPayment(context, reason: .afterVerifyAborted)
                 throw X402Error.wrapping(error, as: .unexpectedVerifyError)
             }
@@ -370,11 +369,10 @@ public final class X402ResourceServer: Sendable {
     public func settlePayment(_ context: PaymentContext) async throws(X402Error) -> SettleResponse {
         let s = try initializedState()
         let scheme = s.schemes.lookup(scheme: context.requirements.scheme, network: context.requirements.network)
-        var hooks = s.hooks.beforeSettle
-        if let scheme { hooks.append { try await scheme.beforeSettle($0) } }
-        for hook in hooks {
+        let hooks = s.hooks.beforeSettle
+        for i in 0..<hooks.count + (scheme == nil ? 0 : 1) {
             let decision: BeforeSettleDecision
-            do { decision = try await hook(context) } catch {
+            do { decision = try await i < hooks.count ? hooks[i](context) : scheme!.beforeSettle(context) } catch {
                 throw X402Error.wrapping(error, as: .unexpectedSettleError)
             }
             switch decision {
@@ -441,10 +439,9 @@ public final class X402ResourceServer: Sendable {
 
     private func runAfterSettle(_ context: PaymentContext, _ result: SettleResponse, _ s: State,
                                 _ scheme: (any SchemeNetworkServer)?) async throws(X402Error) {
-        var hooks = s.hooks.afterSettle
-        if let scheme { hooks.append { try await scheme.afterSettle($0, result: $1) } }
-        for hook in hooks {
-            do { try await hook(context, result) } catch {
+        let hooks = s.hooks.afterSettle
+        for i in 0..<hooks.count + (scheme == nil ? 0 : 1) {
+            do { try await i < hooks.count ? hooks[i](context, result) : scheme!.afterSettle(context, result: result) } catch {
                 throw X402Error.wrapping(error, as: .unexpectedSettleError)
             }
         }
