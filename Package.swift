@@ -99,12 +99,14 @@ let package = Package(
             dependencies: ["X402Core", "X402EVM"],
             swiftSettings: strict
         ),
-        // Adapter: the facilitator HTTP client over AsyncHTTPClient (keeps X402Core free of any HTTP client).
+        // Adapter: the facilitator HTTP client and the buyer's paying HTTP client over AsyncHTTPClient
+        // (keeps X402Core free of any HTTP client).
         .target(
             name: "X402AsyncHTTPClient",
             dependencies: [
                 "X402Core",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

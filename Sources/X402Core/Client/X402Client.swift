@@ -90,17 +90,23 @@ public final class X402Client: Sendable {
     /// Builds the payload for an already chosen `requirements` of `paymentRequired`.
     public func createPaymentPayload(for paymentRequired: PaymentRequired, requirements: PaymentRequirements,
                                      requestURL: String? = nil) async throws(X402Error) -> PaymentPayload {
+        do {
+            return try await buildPaymentPayload(for: paymentRequired, requirements: requirements, requestURL: requestURL)
+        } catch {
+            throw X402Error.wrapping(error, as: .invalidPayload, "scheme '\(requirements.scheme)' could not build a payload: \(error)")
+        }
+    }
+
+    /// ``createPaymentPayload(for:requirements:requestURL:)`` but a scheme's own error (e.g. a spend limit)
+    /// is thrown unchanged, so the HTTP wrappers can show the caller exactly which limit refused.
+    func buildPaymentPayload(for paymentRequired: PaymentRequired, requirements: PaymentRequirements,
+                             requestURL: String?) async throws -> PaymentPayload {
         guard let scheme = scheme(for: requirements) else {
             throw X402Error(.unsupportedScheme, "no client scheme '\(requirements.scheme)' registered for \(requirements.network)")
         }
         let context = PaymentPayloadContext(paymentRequired: paymentRequired, extensions: paymentRequired.extensions,
                                             maxAmountPerPayment: policy.maxAmountPerPayment, requestURL: requestURL)
-        let part: SchemePayload
-        do {
-            part = try await scheme.createPaymentPayload(for: requirements, context: context)
-        } catch {
-            throw X402Error.wrapping(error, as: .invalidPayload, "scheme '\(requirements.scheme)' could not build a payload: \(error)")
-        }
+        let part = try await scheme.createPaymentPayload(for: requirements, context: context)
         let extensions = Self.merge(paymentRequired.extensions, part.extensions)
         return PaymentPayload(payload: part.payload, accepted: requirements, resource: paymentRequired.resource,
                               extensions: extensions?.isEmpty == false ? extensions : nil)
