@@ -73,7 +73,8 @@ public struct SessionPolicy: Sendable, Hashable {
 ///
 /// What counts: the amount each voucher *authorizes* on top of the previous one (the request's price), when it is
 /// signed — whether or not the seller later charges less. Deposits are escrow (refundable) and do not count; they
-/// are bounded by ``SpendingLimits/maxDepositPerChannel``. The window's ledger lives in memory (a restart resets it).
+/// are bounded by ``SpendingLimits/maxDepositPerChannel``. A payment refused with a corrective 402 and retried counts
+/// twice (the refused voucher stays signed and claimable). The window's ledger lives in memory (a restart resets it).
 public struct Budget: Sendable, Hashable {
     /// The most that may be authorized for one origin within ``window``.
     public var perOrigin: UInt128

@@ -37,6 +37,25 @@ import X402EVM
         #expect(client.serializationKey(for: first.payload.accepted, requestURL: nil) == record.channelId.hex.lowercased())
     }
 
+    @Test func worksThroughX402Client() async throws {
+        let seller = try await Seller()
+        let scheme = try BatchSettlementClientScheme(wallet: PrivateKeySigner(Keys.wallet))
+        let client = X402Client().register(scheme, for: "eip155:*")
+        for expected in ["deposit", "voucher", "voucher"] {
+            let required = try await seller.paymentRequired()
+            let payload = try await client.createPaymentPayload(for: required, requestURL: Seller.url)
+            #expect(payload.payload["type"] == .string(expected))
+            let answer = await seller.send(payload)
+            var fields = HTTPFields()
+            for (name, value) in answer.headers { fields[HTTPField.Name(name)!] = value }
+            let decision = try await client.handlePaymentResponse(for: payload, status: HTTPResponse.Status(code: answer.status),
+                                                                  headerFields: fields, requestURL: Seller.url)
+            #expect(decision == .done)
+        }
+        #expect(try await scheme.channelRecord(for: requirement())?.chargedCumulativeAmount == 3000)
+        #expect(client.serializationKey(for: requirement(), requestURL: nil) == (try scheme.channelId(for: requirement()).hex.lowercased()))
+    }
+
     @Test func depositMultiplierIsValidatedAndUsedWithoutAHint() async throws {
         for bad in [0, 1, 2, -5] {
             #expect(throws: BatchSettlementClientError.self) {
