@@ -7,9 +7,11 @@ extension BatchSettlementClientScheme {
     ///
     /// * Success (`PAYMENT-RESPONSE`, protocol.md B.15.3) with the spec's steady-state checks: `chargedAmount` a digit
     ///   string ≤ price, `channelState.channelId` this channel, `chargedCumulativeAmount == local + chargedAmount`, and
-    ///   after a deposit `balance ≥ local balance + deposit`. A failed check distrusts the channel and throws
-    ///   ``BatchSettlementClientError/sellerMisbehaved(channelId:_:)``; the seller's numbers are not adopted. On
-    ///   success the local charged total becomes `local + chargedAmount` and a deposit adds to the local balance.
+    ///   after a deposit `balance ≥ local balance + deposit`. A failed check distrusts the channel (stored, logged at
+    ///   error level, reported to ``BatchSettlementClientConfiguration/onChannelDistrusted``) and the seller's numbers
+    ///   are not adopted; the answer itself is not an error (the resource was served), the *next* payment on the
+    ///   channel throws ``BatchSettlementClientError/channelDistrusted(channelId:_:)``. On success the local charged
+    ///   total becomes `local + chargedAmount` and a deposit adds to the local balance.
     /// * A refund's success applies ``applyRefund(_:for:amount:)``.
     /// * A corrective 402 (`cumulative_amount_mismatch` / `cumulative_below_claimed`) is verified and adopted (see
     ///   ``recover(from:)``), then ``PaymentResponseDecision/retryWithFreshPayload`` asks for one retry.
@@ -21,9 +23,9 @@ extension BatchSettlementClientScheme {
             case .refund(let refund):
                 try await applyRefund(settle, for: context.requirements, amount: refund.amountValue?.value)
             case .deposit(let deposit):
-                try await applyCharge(settle, requirements: context.requirements, voucher: deposit.voucher, deposit: deposit.deposit.amount.value)
+                try await applyChargeReporting(settle, context.requirements, deposit.voucher, deposit.deposit.amount.value)
             case .voucher(let voucher):
-                try await applyCharge(settle, requirements: context.requirements, voucher: voucher.voucher, deposit: nil)
+                try await applyChargeReporting(settle, context.requirements, voucher.voucher, nil)
             default:
                 break
             }
@@ -40,7 +42,19 @@ extension BatchSettlementClientScheme {
             || error == BatchSettlementErrorCode.cumulativeBelowClaimed.rawValue
     }
 
-    /// B.15.3 with the spec's checks; distrusts the channel on failure.
+    /// ``applyCharge(_:requirements:voucher:deposit:)``, reporting a misbehaving seller instead of throwing.
+    private func applyChargeReporting(_ settle: SettleResponse, _ requirements: PaymentRequirements, _ voucher: SignedVoucher,
+                                      _ deposit: UInt128?) async throws {
+        do {
+            try await applyCharge(settle, requirements: requirements, voucher: voucher, deposit: deposit)
+        } catch let misbehavior as SellerMisbehavior {
+            logger.error("seller misbehaved: channel distrusted", metadata: [
+                "channel": "\(misbehavior.channelId)", "reason": "\(misbehavior.distrust)"])
+            configuration.onChannelDistrusted?(misbehavior.channelId, misbehavior.distrust)
+        }
+    }
+
+    /// B.15.3 with the spec's checks; stores the distrust and throws ``SellerMisbehavior`` on failure.
     func applyCharge(_ settle: SettleResponse, requirements: PaymentRequirements, voucher: SignedVoucher, deposit: UInt128?) async throws {
         let t = try target(requirements)
         guard voucher.channelId == t.channelId else { return }  // not a payload this client built for these requirements
@@ -50,7 +64,7 @@ extension BatchSettlementClientScheme {
             let why = ChannelDistrust(kind: kind, detail: detail)
             record.distrust = why
             try await storage.save(record)
-            throw BatchSettlementClientError.sellerMisbehaved(channelId: t.key, why)
+            throw SellerMisbehavior(channelId: t.key, distrust: why)
         }
         var charged: UInt128 = 0
         switch extra["chargedAmount"] {
@@ -145,4 +159,10 @@ extension BatchSettlementClientScheme {
             "channel": "\(t.key)", "charged": "\(record.chargedCumulativeAmount)"])
         return true
     }
+}
+
+/// A failed steady-state check (internal: reported through logs and ``BatchSettlementClientConfiguration/onChannelDistrusted``).
+struct SellerMisbehavior: Error {
+    var channelId: String
+    var distrust: ChannelDistrust
 }

@@ -25,17 +25,22 @@ public struct BatchSettlementClientConfiguration: Sendable {
     public var session: SessionPolicy?
     /// Unix seconds (injectable for tests); sizes `validBefore`/`deadline`, session expiry and budget windows.
     public var clock: @Sendable () -> UInt64
+    /// Called when a seller's answer fails a steady-state check and its channel becomes distrusted (channel id,
+    /// reason). The paid answer is still handed to the caller; the next payment on that channel is refused.
+    public var onChannelDistrusted: (@Sendable (_ channelId: String, _ distrust: ChannelDistrust) -> Void)?
 
     /// A configuration; every option has the SDK's default.
     public init(salt: Bytes32 = .zero, depositPolicy: DepositPolicy = DepositPolicy(), depositStrategy: DepositStrategy? = nil,
                 limits: SpendingLimits = SpendingLimits(), session: SessionPolicy? = nil,
-                clock: @escaping @Sendable () -> UInt64 = BatchSettlementClientScheme.systemSeconds) {
+                clock: @escaping @Sendable () -> UInt64 = BatchSettlementClientScheme.systemSeconds,
+                onChannelDistrusted: (@Sendable (_ channelId: String, _ distrust: ChannelDistrust) -> Void)? = nil) {
         self.salt = salt
         self.depositPolicy = depositPolicy
         self.depositStrategy = depositStrategy
         self.limits = limits
         self.session = session
         self.clock = clock
+        self.onChannelDistrusted = onChannelDistrusted
     }
 }
 
@@ -51,6 +56,17 @@ public struct BatchSettlementClientConfiguration: Sendable {
 /// Trust: a seller whose response fails a steady-state check (over-charge, wrong channel, inconsistent
 /// cumulative or balance) gets its channel *distrusted*: its numbers are never adopted and further payments on
 /// that channel throw ``BatchSettlementClientError/channelDistrusted(channelId:_:)`` (refunds still work).
+///
+/// ```swift
+/// let scheme = try BatchSettlementClientScheme(
+///     wallet: PrivateKeySigner(walletKey), voucherSigner: PrivateKeySigner(sessionKey),
+///     storage: try FileClientChannelStorage(directory: "/var/lib/x402/buyer"),
+///     chainReader: RPCChannelChainReader(rpc: rpc, network: "eip155:84532"),
+///     configuration: .init(limits: SpendingLimits(maxPerPayment: 10_000, budget: Budget(perOrigin: 1_000_000, window: .seconds(3600))),
+///                          session: SessionPolicy(expiresAt: now + 86_400, allowedOrigins: ["https://api.example.com"])))
+/// let client = X402Client().register(scheme, for: "eip155:*")
+/// // refunds: try await scheme.refund(url: "https://api.example.com/data", transport: { url, headers in ... })
+/// ```
 public final class BatchSettlementClientScheme: SchemeNetworkClient {
     /// `"batch-settlement"`.
     public let scheme = BatchSettlement.scheme

@@ -90,8 +90,6 @@ public enum BatchSettlementClientError: Error, Sendable, Hashable, CustomStringC
     case originUnknown
     /// The channel is distrusted after a seller misbehaved; nothing more is signed for it.
     case channelDistrusted(channelId: String, ChannelDistrust)
-    /// The seller's `PAYMENT-RESPONSE` failed a steady-state check; the channel is now distrusted.
-    case sellerMisbehaved(channelId: String, ChannelDistrust)
     /// A corrective 402 was rejected; local state is unchanged and no retry happens.
     case correctiveRejected(CorrectiveRejection)
     /// The deposit strategy returned an amount below the deposit this payment needs.
@@ -117,7 +115,6 @@ public enum BatchSettlementClientError: Error, Sendable, Hashable, CustomStringC
         case .originNotAllowed(let o): "origin \(o) is not allowed for the session key"
         case .originUnknown: "the request origin is unknown but origins or budgets are restricted"
         case .channelDistrusted(let id, let why): "channel \(id) is distrusted (\(why))"
-        case .sellerMisbehaved(let id, let why): "seller misbehaved on channel \(id) (\(why)); the channel is now distrusted"
         case .correctiveRejected(let why): "corrective 402 rejected: \(why)"
         case .depositBelowRequired(let d, let r): "deposit strategy returned \(d), below the required \(r)"
         case .amountOverflow: "amount overflow"

@@ -1,4 +1,5 @@
 import HTTPTypes
+import Synchronization
 import Testing
 import X402BatchSettlement
 import X402BatchSettlementClient
@@ -105,18 +106,18 @@ import X402EVM
     @Test func overChargingSellerDistrustsTheChannel() async throws {
         let storage = InMemoryClientChannelStorage()
         let signer = CountingSigner(Keys.wallet)
-        let client = try BatchSettlementClientScheme(wallet: signer, storage: storage)
+        let reported = Mutex<[(String, ChannelDistrust)]>([])
+        let client = try BatchSettlementClientScheme(wallet: signer, storage: storage, configuration: .init(
+            onChannelDistrusted: { id, why in reported.withLock { $0.append((id, why)) } }))
         let id = try client.channelId(for: requirement())
         try await storage.save(ClientChannelRecord(channelId: id, chargedCumulativeAmount: 1000, balance: 10_000))
         let sent = try await client.payload(for: requirement())
         #expect(sent.kind == .voucher)
 
-        do {
-            _ = try await respond(client, settle: success(chargedAmount: "2000", cumulative: 3000, channelId: id), payload: sent)
-            Issue.record("over-charge accepted")
-        } catch let BatchSettlementClientError.sellerMisbehaved(channel, why) {
-            #expect(channel == ClientChannelRecord.key(id) && why.kind == .overCharge)
-        }
+        // The served answer is not an error; the channel is distrusted and reported.
+        #expect(try await respond(client, settle: success(chargedAmount: "2000", cumulative: 3000, channelId: id), payload: sent) == .done)
+        let report = try #require(reported.withLock { $0.first })
+        #expect(report.0 == ClientChannelRecord.key(id) && report.1.kind == .overCharge)
         let record = try #require(try await storage.channel(ClientChannelRecord.key(id)))
         #expect(record.chargedCumulativeAmount == 1000 && record.distrust?.kind == .overCharge)  // the seller's numbers are not adopted
 
@@ -143,9 +144,8 @@ import X402EVM
             let id = try client.channelId(for: requirement())
             try await storage.save(ClientChannelRecord(channelId: id, chargedCumulativeAmount: 1000, balance: 10_000))
             let sent = try await client.payload(for: requirement())
-            await #expect(throws: BatchSettlementClientError.self) {
-                _ = try await respond(client, settle: success(chargedAmount: charged, cumulative: cumulative, channelId: otherId ?? id), payload: sent)
-            }
+            #expect(try await respond(client, settle: success(chargedAmount: charged, cumulative: cumulative, channelId: otherId ?? id), payload: sent)
+                == .done)
             #expect(try await storage.channel(ClientChannelRecord.key(id))?.distrust?.kind == kind)
         }
         // A deposit whose reported balance is below local + deposit.
@@ -154,9 +154,7 @@ import X402EVM
         let id = try client.channelId(for: requirement())
         let sent = try await client.payload(for: requirement())
         #expect(sent.depositAmount == 10_000)
-        await #expect(throws: BatchSettlementClientError.self) {
-            _ = try await respond(client, settle: success(chargedAmount: "1000", cumulative: 1000, channelId: id, balance: 9000), payload: sent)
-        }
+        _ = try await respond(client, settle: success(chargedAmount: "1000", cumulative: 1000, channelId: id, balance: 9000), payload: sent)
         #expect(try await storage.channel(ClientChannelRecord.key(id))?.distrust?.kind == .balanceMismatch)
         // The consistent answer is accepted.
         let fine = try BatchSettlementClientScheme(wallet: PrivateKeySigner(Keys.wallet))
