@@ -27,6 +27,21 @@ import X402EVM
         try await expectRefusal(.originUnknown, limits: SpendingLimits(budget: Budget(perOrigin: 10_000, window: .seconds(60))), url: nil)
     }
 
+    @Test func aTopUpAboveTheSpendCapCeilingIsRefused() async throws {
+        // charged 20000 on a 10000 balance (e.g. adopted from a verified corrective 402): the top-up needs 11000,
+        // above maxPerPayment 1000 × multiplier 5.
+        let storage = InMemoryClientChannelStorage()
+        let signer = CountingSigner(Keys.wallet)
+        let client = try BatchSettlementClientScheme(wallet: signer, storage: storage, configuration: .init(limits: SpendingLimits(maxPerPayment: 1000)))
+        let id = try client.channelId(for: requirement())
+        try await storage.save(ClientChannelRecord(channelId: id, chargedCumulativeAmount: 20_000, balance: 10_000))
+        await #expect(throws: BatchSettlementClientError.limitExceeded(.depositSpendCap, requested: 11_000, limit: 5000)) {
+            _ = try await client.payload(for: requirement())
+        }
+        #expect(signer.signatures == 0)
+        #expect(try await storage.channel(ClientChannelRecord.key(id)) == ClientChannelRecord(channelId: id, chargedCumulativeAmount: 20_000, balance: 10_000))
+    }
+
     @Test func depositLimitsCapTheDeposit() async throws {
         // maxPerPayment 1000 × multiplier 5 caps the 10000 hint at 5000; the per-channel limit caps further.
         let capped = try BatchSettlementClientScheme(wallet: PrivateKeySigner(Keys.wallet), configuration: .init(limits: SpendingLimits(maxPerPayment: 1000)))
