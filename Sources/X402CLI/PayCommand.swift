@@ -1,0 +1,151 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import X402AsyncHTTPClient
+import X402BatchSettlement
+import X402BatchSettlementClient
+import X402Core
+import X402EVM
+import X402EVMRPC
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What every payer command needs: the wallet (and an optional session key), the chain, the channel state.
+struct BuyerOptions: ParsableArguments {
+    @Option(help: "File with the wallet's private key (hex); default EVM_PRIVATE_KEY.")
+    var keyFile: String?
+
+    @Option(help: "JSON-RPC URL (recovery from chain, corrective 402 checks); default X402_RPC_URL.")
+    var rpcURL: String?
+
+    @Option(help: "Directory of the client channel state (survives runs).")
+    var stateDir = "x402-buyer-data"
+
+    @Option(help: "Refuse any payment above this many atomic units.")
+    var maxPerPayment: String?
+
+    @Option(help: "Refuse deposits that would take a channel above this many atomic units in total.")
+    var maxDepositPerChannel: String?
+
+    func scheme(logger: Logger) throws -> (BatchSettlementClientScheme, FileClientChannelStorage) {
+        let wallet: PrivateKey
+        if let keyFile {
+            wallet = try PrivateKey(contentsOfFile: keyFile)
+        } else if let hex = environment("EVM_PRIVATE_KEY") {
+            wallet = try PrivateKey(hex: hex)
+        } else {
+            throw ValidationError("no wallet key: set EVM_PRIVATE_KEY or --key-file")
+        }
+        // A session key signs the vouchers (it becomes the channel's payerAuthorizer); the wallet only deposits.
+        let session = try environment("EVM_VOUCHER_SIGNER_PRIVATE_KEY").map { try PrivateKey(hex: $0) }
+        let storage = try FileClientChannelStorage(directory: stateDir)
+        let rpc = (rpcURL ?? environment("X402_RPC_URL")).map { RPCClient(url: $0, logger: logger) }
+        var configuration = BatchSettlementClientConfiguration()
+        configuration.limits.maxPerPayment = try maxPerPayment.map(Self.amount)
+        configuration.limits.maxDepositPerChannel = try maxDepositPerChannel.map(Self.amount)
+        let scheme = try BatchSettlementClientScheme(
+            wallet: PrivateKeySigner(wallet), voucherSigner: session.map { PrivateKeySigner($0) }, storage: storage,
+            chainReader: rpc.map { RPCChannelChainReader(rpc: $0, network: "eip155:84532") },
+            configuration: configuration, logger: logger)
+        return (scheme, storage)
+    }
+
+    static func amount(_ text: String) throws -> UInt128 {
+        guard let value = UInt128(text) else { throw ValidationError("'\(text)' is not an atomic amount") }
+        return value
+    }
+}
+
+/// `x402 pay URL`: one paid request; the body on stdout, the payment response on stderr.
+struct PayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pay",
+        abstract: "Make one paid request (batch-settlement): prints the body, and the payment response on stderr.",
+        discussion: "Keys: EVM_PRIVATE_KEY (or --key-file); EVM_VOUCHER_SIGNER_PRIVATE_KEY for a session key.")
+
+    @Argument(help: "The URL.")
+    var url: String
+
+    @Option(help: "HTTP method.")
+    var method = "GET"
+
+    @Option(help: "Request body.")
+    var data: String?
+
+    @OptionGroup var buyer: BuyerOptions
+
+    func run() async throws {
+        var logger = Logger(label: "x402.pay")
+        logger.logLevel = Logger.Level(rawValue: environment("X402_LOG_LEVEL") ?? "warning") ?? .warning
+        let (scheme, storage) = try buyer.scheme(logger: logger)
+        let client = X402Client().register(scheme, for: .family("eip155"))
+        let paying = X402PayingHTTPClient(client: client, logger: logger)
+        var request = HTTPClientRequest(url: url)
+        request.method = .init(rawValue: method.uppercased())
+        if let data { request.body = .bytes(ByteBuffer(string: data)) }
+        let response = try await paying.execute(request, timeout: .seconds(120))
+        FileHandleOutput.write(Array(response.body.readableBytesView))
+        if let settle = response.settleResponse {
+            FileHandleOutput.writeError("PAYMENT-RESPONSE " + ((try? X402JSON.encodeString(settle)) ?? "") + "\n")
+        }
+        FileHandleOutput.writeError("HTTP \(response.status.code)\n")
+        await storage.close()
+        if response.status.code >= 400 { throw ExitCode(1) }
+    }
+}
+
+/// `x402 refund URL [--amount N]`: asks the seller to return a channel's unspent balance.
+struct RefundCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refund",
+        abstract: "Ask the seller at URL for a cooperative refund of the channel's unspent balance (all, or --amount).")
+
+    @Argument(help: "A paid URL of the seller.")
+    var url: String
+
+    @Option(help: "Atomic units to refund (default: everything not yet charged).")
+    var amount: String?
+
+    @OptionGroup var buyer: BuyerOptions
+
+    func run() async throws {
+        var logger = Logger(label: "x402.refund")
+        logger.logLevel = Logger.Level(rawValue: environment("X402_LOG_LEVEL") ?? "warning") ?? .warning
+        let (scheme, storage) = try buyer.scheme(logger: logger)
+        let transport: RefundTransport = { url, headers in
+            var request = HTTPClientRequest(url: url)
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            var fields: [String: String] = [:]
+            for header in response.headers { fields[header.name] = header.value }
+            return RefundHTTPResponse(status: Int(response.status.code), headers: fields)
+        }
+        let settled = try await scheme.refund(url: url, amount: try amount.map(BuyerOptions.amount), transport: transport)
+        print("refunded \(settled.amount ?? "") transaction \(settled.transaction)")
+        await storage.close()
+    }
+}
+
+/// Raw bytes to stdout / stderr (bodies need not be text).
+enum FileHandleOutput {
+    static func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Glibc.write(1, buffer.baseAddress! + offset, buffer.count - offset)
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+
+    static func writeError(_ text: String) {
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBufferPointer { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,123 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Testing
+import X402AsyncHTTPClient
+import X402BatchSettlement
+import X402BatchSettlementClient
+import X402Core
+import X402EVM
+import X402EVMRPC
+import X402Testing
+
+/// Our buyer (`BatchSettlementClientScheme` behind `X402PayingHTTPClient`, and `x402 pay`) paying our seller
+/// (`x402 serve`) through our facilitator on the devnet.
+extension DevnetIntegrationTests {
+    /// A fresh payer holding test USDC (deposits are gasless: it needs no ETH).
+    static func fundedPayer(_ rpc: RPCClient) async throws -> (key: PrivateKey, hex: String) {
+        let hex = "0x" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 1...255)) }.joined()
+        let key = try PrivateKey(hex: hex)
+        _ = try await rpc.request("devnet_mint", [.string(Devnet.testUSDC.lowercased), .string(key.address.lowercased), .string("0xf4240")])
+        return (key, hex)
+    }
+
+    static func buyer(_ key: PrivateKey, rpc: RPCClient, storage: any ClientChannelStorage = InMemoryClientChannelStorage())
+        throws -> (BatchSettlementClientScheme, X402PayingHTTPClient) {
+        let scheme = try BatchSettlementClientScheme(wallet: PrivateKeySigner(key), storage: storage,
+                                                     chainReader: RPCChannelChainReader(rpc: rpc, network: "eip155:84532"))
+        let client = X402Client().register(scheme, for: .family("eip155"))
+        return (scheme, X402PayingHTTPClient(client: client, logger: Logger(label: "test.buyer")))
+    }
+
+    @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
+    func swiftBuyerPaysSwiftSeller() async throws {
+        let stack = try await SellerStack(receiverSeed: 110, slowSeconds: 0.2)
+        defer { stack.cleanup() }
+        let url = try stack.startSeller().url
+        let key = try await Self.fundedPayer(stack.rpc).key
+        let (_, paying) = try Self.buyer(key, rpc: stack.rpc)
+
+        // Deposit (10 × price, the seller's minDeposit), then vouchers, then a dynamic price.
+        var charged: UInt128 = 0
+        for path in ["/weather", "/weather", "/weather", "/dynamic"] {
+            let response = try await paying.execute(HTTPClientRequest(url: url + path), timeout: .seconds(60))
+            #expect(response.status == .ok, "\(path): \(response.status)")
+            let settle = try #require(response.settleResponse)
+            #expect(settle.success)
+            guard case .string(let text)? = settle.extra?["chargedAmount"], let amount = UInt128(text) else {
+                Issue.record("no chargedAmount"); return
+            }
+            charged += amount
+        }
+        #expect(charged == 3500)
+
+        // Concurrent requests on one channel are serialized by the client: none races into channel_busy.
+        let statuses = try await withThrowingTaskGroup(of: UInt.self) { group in
+            for _ in 0..<6 {
+                group.addTask { try await paying.execute(HTTPClientRequest(url: url + "/slow"), timeout: .seconds(60)).status.code }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 6))
+        charged += 6000
+
+        // A client that lost its state pays again: the corrective 402 resyncs it from the seller's signed state.
+        let (recovered, amnesiac) = try Self.buyer(key, rpc: stack.rpc)
+        let again = try await amnesiac.execute(HTTPClientRequest(url: url + "/weather"), timeout: .seconds(60))
+        #expect(again.status == .ok)
+        charged += 1000
+
+        // 10 500 charged passes the 10 000 deposited: the recovered client topped the channel up. It asks for a
+        // partial refund of what is left.
+        let transport: RefundTransport = { url, headers in
+            var request = HTTPClientRequest(url: url)
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            var fields: [String: String] = [:]
+            for header in response.headers { fields[header.name] = header.value }
+            return RefundHTTPResponse(status: Int(response.status.code), headers: fields)
+        }
+        let refund = try await recovered.refund(url: url + "/weather", amount: 2000, transport: transport)
+        #expect(refund.success && refund.amount == "2000")
+
+        // On chain: the claim after the seller stops equals every charge.
+        stack.seller?.kill9()
+        #expect(try stack.channels(["claim"]).status == 0)
+        #expect(try await stack.receiverTotals().totalClaimed == charged)
+    }
+
+    @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
+    func x402PayAndRefundCommands() async throws {
+        let stack = try await SellerStack(receiverSeed: 111)
+        defer { stack.cleanup() }
+        let url = try stack.startSeller().url
+        let (key, keyHex) = try await Self.fundedPayer(stack.rpc)
+        let state = stack.directory + "/buyer"
+        func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ListeningProcess.binary)
+            process.arguments = arguments + ["--state-dir", state, "--rpc-url", stack.rpcURL]
+            var env = ProcessInfo.processInfo.environment
+            env["EVM_PRIVATE_KEY"] = keyHex
+            process.environment = env
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        }
+        // Two runs: the channel state survives between them (the second is a voucher, not a deposit).
+        let first = try run(["pay", url + "/weather"])
+        #expect(first.status == 0 && first.out.contains("sunny"), "\(first.err)")
+        #expect(first.err.contains("PAYMENT-RESPONSE") && first.err.contains("\"amount\":\"10000\""), "\(first.err)")
+        let second = try run(["pay", url + "/weather"])
+        #expect(second.status == 0 && second.err.contains("\"transaction\":\"\""), "\(second.err)")
+        // The rest back: 10 000 deposited, 2000 charged.
+        let refund = try run(["refund", url + "/weather"])
+        #expect(refund.status == 0 && refund.out.contains("refunded 8000"), "\(refund.out) \(refund.err)")
+        #expect(try await stack.tokenBalance(key.address) == UInt256(UInt64(998_000)))
+    }
+}
