@@ -204,7 +204,7 @@ let package = Package(
             dependencies: [
                 "X402EVM", "X402Core", "X402EVMMechanisms", "X402BatchSettlement",
                 "X402EVMRPC", "X402EVMRelayer", "X402BatchSettlementFacilitator", "X402Postgres", "X402Hummingbird",
-                "X402BatchSettlementServer", "X402AsyncHTTPClient", "X402BatchSettlementClient",
+                "X402BatchSettlementServer", "X402AsyncHTTPClient", "X402BatchSettlementClient", "X402Testing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

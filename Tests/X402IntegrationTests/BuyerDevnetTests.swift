@@ -8,6 +8,7 @@ import X402BatchSettlementClient
 import X402Core
 import X402EVM
 import X402EVMRPC
+import X402JSON
 import X402Testing
 
 /// Our buyer (`BatchSettlementClientScheme` behind `X402PayingHTTPClient`, and `x402 pay`) paying our seller
@@ -119,5 +120,32 @@ extension DevnetIntegrationTests {
         let refund = try run(["refund", url + "/weather"])
         #expect(refund.status == 0 && refund.out.contains("refunded 8000"), "\(refund.out) \(refund.err)")
         #expect(try await stack.tokenBalance(key.address) == UInt256(UInt64(998_000)))
+    }
+}
+
+/// `x402 demo` end to end (it launches its own devnet, facilitator and seller).
+@Suite(.enabled(if: FacilitatorProcess.isAvailable && Devnet.canLaunch, "needs the x402 binary and Devnet/devnet"))
+struct DemoCommandTests {
+    @Test func demoReportsRevenueEqualToCharges() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ListeningProcess.binary)
+        process.arguments = ["demo", "--agents", "3", "--requests", "8", "--claim-interval", "1", "--json"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let report = try #require(try JSONParser.parse(Array(data)).objectValue, "\(String(decoding: data, as: UTF8.self))")
+        #expect(report["requests"] == 24 && report["failedRequests"] == 0)
+        #expect(report["deposits"] == 3 && report["vouchers"] == 21)
+        #expect(report["revenueMatchesCharges"] == true)
+        #expect(report["charged"] == report["revenueOnChain"])
+        #expect(report["exactGasPerRequest"] == "85800")
+        for key in ["gasUsed", "gasPerPaidRequest", "latencyP50Ms", "latencyP99Ms", "requestsPerSecond"] {
+            guard case .string(let text)? = report[key], let value = Double(text) else { Issue.record("\(key) missing"); continue }
+            #expect(value > 0, "\(key)")
+        }
     }
 }
