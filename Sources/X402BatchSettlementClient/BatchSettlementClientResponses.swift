@@ -58,7 +58,7 @@ extension BatchSettlementClientScheme {
     func applyCharge(_ settle: SettleResponse, requirements: PaymentRequirements, voucher: SignedVoucher, deposit: UInt128?) async throws {
         let t = try target(requirements)
         guard voucher.channelId == t.channelId else { return }  // not a payload this client built for these requirements
-        var record = try await storage.channel(t.key) ?? ClientChannelRecord(channelId: t.channelId)
+        var record = try await storage.channel(t.key) ?? ClientChannelRecord(channelId: t.channelId, config: t.config, network: t.requirements.network.rawValue)
         let extra = settle.extra ?? JSONObject()
         func distrust(_ kind: ChannelDistrust.Kind, _ detail: String) async throws -> Never {
             let why = ChannelDistrust(kind: kind, detail: detail)
@@ -122,7 +122,7 @@ extension BatchSettlementClientScheme {
         let t = try target(accept)
         let existing = try await storage.channel(t.key)
         if let distrust = existing?.distrust { throw BatchSettlementClientError.channelDistrusted(channelId: t.key, distrust) }
-        var record = existing ?? ClientChannelRecord(channelId: t.channelId)
+        var record = existing ?? ClientChannelRecord(channelId: t.channelId, config: t.config, network: t.requirements.network.rawValue)
         if let state = t.extra.channelState, let charged = state.chargedCumulativeAmount?.value,
            let signed = t.extra.voucherState?.signedMaxClaimable?.value, let signature = t.extra.voucherState?.signature {
             guard state.channelId == t.channelId else {

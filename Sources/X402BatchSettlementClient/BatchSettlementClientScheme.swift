@@ -274,8 +274,12 @@ public final class BatchSettlementClientScheme: SchemeNetworkClient {
             guard let url = context.requestURL, let o = Origin.normalize(url) else { throw BatchSettlementClientError.originUnknown }
             origin = o
         }
-        var record = try await loadOrRecover(t) ?? ClientChannelRecord(channelId: t.channelId)
+        var record = try await loadOrRecover(t) ?? ClientChannelRecord(channelId: t.channelId, config: t.config, network: t.requirements.network.rawValue)
         if let distrust = record.distrust { throw BatchSettlementClientError.channelDistrusted(channelId: t.key, distrust) }
+        if record.config == nil {
+            record.config = t.config
+            record.network = t.requirements.network.rawValue
+        }
         let m = try Amounts.add(record.chargedCumulativeAmount, t.price)
         let balance = record.balance ?? 0
         var deposit: UInt128?

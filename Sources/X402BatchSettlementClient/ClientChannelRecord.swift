@@ -24,11 +24,17 @@ public struct ClientChannelRecord: Sendable, Hashable {
     public var depositsAuthorized: UInt128
     /// Set when the seller misbehaved: no further vouchers or deposits are signed for this channel.
     public var distrust: ChannelDistrust?
+    /// The channel's config (what a payer needs to withdraw on chain without the seller).
+    public var config: ChannelConfig?
+    /// The CAIP-2 network of the channel.
+    public var network: String?
 
     /// A record from its fields.
     public init(channelId: Bytes32, chargedCumulativeAmount: UInt128 = 0, balance: UInt128? = nil, totalClaimed: UInt128? = nil,
                 signedMaxClaimable: UInt128? = nil, signature: String? = nil, depositsAuthorized: UInt128 = 0,
-                distrust: ChannelDistrust? = nil) {
+                distrust: ChannelDistrust? = nil, config: ChannelConfig? = nil, network: String? = nil) {
+        self.config = config
+        self.network = network
         self.channelId = channelId
         self.chargedCumulativeAmount = chargedCumulativeAmount
         self.balance = balance
@@ -59,6 +65,8 @@ public struct ClientChannelRecord: Sendable, Hashable {
         if let distrust {
             pairs.append(("distrust", .object(["kind": .string(distrust.kind.rawValue), "detail": .string(distrust.detail)])))
         }
+        if let config { pairs.append(("channelConfig", config.jsonValue)) }
+        if let network { pairs.append(("network", .string(network))) }
         return .object(JSONObject(pairs))
     }
 
@@ -84,6 +92,8 @@ public struct ClientChannelRecord: Sendable, Hashable {
         } else {
             distrust = nil
         }
+        if let c = try f.optionalObject("channelConfig") { config = try ChannelConfig(jsonValue: .object(c)) } else { config = nil }
+        network = try f.optionalString("network")
     }
 }
 

@@ -15,6 +15,8 @@ public protocol ClientChannelStorage: Sendable {
     func save(_ record: ClientChannelRecord) async throws
     /// Removes the record under `key` (no error when absent).
     func delete(_ key: String) async throws
+    /// Every stored record (for wallets and withdrawals), in no particular order.
+    func channels() async throws -> [ClientChannelRecord]
 }
 
 /// A ``ClientChannelStorage`` in memory (lost when the process ends).
@@ -30,6 +32,9 @@ public final class InMemoryClientChannelStorage: ClientChannelStorage {
     public func save(_ record: ClientChannelRecord) async throws { records.withLock { $0[record.key] = record } }
     /// Removes the record under `key`.
     public func delete(_ key: String) async throws { _ = records.withLock { $0.removeValue(forKey: key.lowercased()) } }
+
+    /// Every stored record.
+    public func channels() async throws -> [ClientChannelRecord] { records.withLock { Array($0.values) } }
     /// Every stored record (for inspection and tests).
     public var all: [ClientChannelRecord] { records.withLock { Array($0.values) } }
 }
@@ -124,6 +129,9 @@ public actor FileClientChannelStorage: ClientChannelStorage {
 
     /// Every stored record.
     public var all: [ClientChannelRecord] { Array(records.values) }
+
+    /// Every stored record.
+    public func channels() async throws -> [ClientChannelRecord] { Array(records.values) }
 
     /// Appends `value`, then compacts to `next` (the state after it) when due.
     private func write(_ value: JSONValue, _ next: [String: ClientChannelRecord]) throws(BatchSettlementClientError) {

@@ -123,6 +123,49 @@ extension DevnetIntegrationTests {
     }
 }
 
+extension DevnetIntegrationTests {
+    @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
+    func sellerDisappearsAndThePayerWithdraws() async throws {
+        let stack = try await SellerStack(receiverSeed: 112)
+        defer { stack.cleanup() }
+        let url = try stack.startSeller().url
+        let (key, keyHex) = try await Self.fundedPayer(stack.rpc)
+        try await stack.rpc.devnetSetBalance(key.address, UInt256(UInt64(1_000_000_000_000_000_000)))  // gas for its own transactions
+        let state = stack.directory + "/buyer"
+        func run(_ arguments: [String]) throws -> (status: Int32, out: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ListeningProcess.binary)
+            process.arguments = arguments + ["--state-dir", state, "--rpc-url", stack.rpcURL]
+            var env = ProcessInfo.processInfo.environment
+            env["EVM_PRIVATE_KEY"] = keyHex
+            process.environment = env
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let o = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: o, as: UTF8.self))
+        }
+        #expect(try run(["pay", url + "/weather"]).status == 0)
+        #expect(try run(["pay", url + "/weather"]).status == 0)
+        // The seller vanishes before claiming anything.
+        stack.seller?.kill9()
+        let wallet = try run(["wallet"])
+        #expect(wallet.status == 0 && wallet.out.contains(" 10000 2000 0 0 - "), "\(wallet.out)")
+        let channel = try #require(wallet.out.split(separator: "\n").first { $0.hasPrefix("0x") }.map { String($0.prefix(66)) })
+        let started = try run(["withdraw", channel])
+        #expect(started.status == 0 && started.out.contains("withdrawal of 10000 started"), "\(started.out)")
+        let early = try run(["withdraw", channel])
+        #expect(early.status == 0 && early.out.contains("pending"), "\(early.out)")
+        try await stack.rpc.devnetIncreaseTime(seconds: 901)
+        try await stack.rpc.devnetMine()
+        let done = try run(["withdraw", channel])
+        #expect(done.status == 0 && done.out.contains("withdrew 10000"), "\(done.out)")
+        #expect(try await stack.tokenBalance(key.address) == UInt256(UInt64(1_000_000)))
+    }
+}
+
 /// `x402 demo` end to end (it launches its own devnet, facilitator and seller).
 @Suite(.enabled(if: FacilitatorProcess.isAvailable && Devnet.canLaunch, "needs the x402 binary and Devnet/devnet"))
 struct DemoCommandTests {
