@@ -36,3 +36,15 @@ public struct RPCChannelChainReader: ChannelChainReader {
         return try BatchSettlementCalldata.decodeChannel(result)
     }
 }
+
+extension RPCChannelChainReader {
+    /// A clock (unix seconds) that never runs behind the chain: the wall clock plus how far the node's head block was
+    /// ahead of it when read. Authorization deadlines (ERC-3009 `validBefore`, Permit2 `deadline`) are checked against
+    /// block time, so a node whose clock leads (a devnet after a time warp) would otherwise see them as expired.
+    public func chainAlignedClock() async throws -> @Sendable () -> UInt64 {
+        let wall = BatchSettlementClientScheme.systemSeconds()
+        guard let head = try await rpc.getBlockByNumber(.latest) else { return BatchSettlementClientScheme.systemSeconds }
+        let lead = head.timestamp > wall ? head.timestamp - wall : 0
+        return { BatchSettlementClientScheme.systemSeconds() &+ lead }
+    }
+}

@@ -31,7 +31,7 @@ struct BuyerOptions: ParsableArguments {
     @Option(help: "Refuse deposits that would take a channel above this many atomic units in total.")
     var maxDepositPerChannel: String?
 
-    func scheme(logger: Logger) throws -> (BatchSettlementClientScheme, FileClientChannelStorage) {
+    func scheme(logger: Logger) async throws -> (BatchSettlementClientScheme, FileClientChannelStorage) {
         let wallet: PrivateKey
         if let keyFile {
             wallet = try PrivateKey(contentsOfFile: keyFile)
@@ -47,10 +47,11 @@ struct BuyerOptions: ParsableArguments {
         var configuration = BatchSettlementClientConfiguration()
         configuration.limits.maxPerPayment = try maxPerPayment.map(Self.amount)
         configuration.limits.maxDepositPerChannel = try maxDepositPerChannel.map(Self.amount)
+        let reader = rpc.map { RPCChannelChainReader(rpc: $0, network: "eip155:84532") }
+        if let reader { configuration.clock = try await reader.chainAlignedClock() }
         let scheme = try BatchSettlementClientScheme(
             wallet: PrivateKeySigner(wallet), voucherSigner: session.map { PrivateKeySigner($0) }, storage: storage,
-            chainReader: rpc.map { RPCChannelChainReader(rpc: $0, network: "eip155:84532") },
-            configuration: configuration, logger: logger)
+            chainReader: reader, configuration: configuration, logger: logger)
         return (scheme, storage)
     }
 
@@ -81,7 +82,7 @@ struct PayCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "x402.pay")
         logger.logLevel = Logger.Level(rawValue: environment("X402_LOG_LEVEL") ?? "warning") ?? .warning
-        let (scheme, storage) = try buyer.scheme(logger: logger)
+        let (scheme, storage) = try await buyer.scheme(logger: logger)
         let client = X402Client().register(scheme, for: .family("eip155"))
         let paying = X402PayingHTTPClient(client: client, logger: logger)
         var request = HTTPClientRequest(url: url)
@@ -115,7 +116,7 @@ struct RefundCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "x402.refund")
         logger.logLevel = Logger.Level(rawValue: environment("X402_LOG_LEVEL") ?? "warning") ?? .warning
-        let (scheme, storage) = try buyer.scheme(logger: logger)
+        let (scheme, storage) = try await buyer.scheme(logger: logger)
         let transport: RefundTransport = { url, headers in
             var request = HTTPClientRequest(url: url)
             for (name, value) in headers { request.headers.add(name: name, value: value) }

@@ -23,9 +23,12 @@ extension DevnetIntegrationTests {
     }
 
     static func buyer(_ key: PrivateKey, rpc: RPCClient, storage: any ClientChannelStorage = InMemoryClientChannelStorage())
-        throws -> (BatchSettlementClientScheme, X402PayingHTTPClient) {
-        let scheme = try BatchSettlementClientScheme(wallet: PrivateKeySigner(key), storage: storage,
-                                                     chainReader: RPCChannelChainReader(rpc: rpc, network: "eip155:84532"))
+        async throws -> (BatchSettlementClientScheme, X402PayingHTTPClient) {
+        let reader = RPCChannelChainReader(rpc: rpc, network: "eip155:84532")
+        var configuration = BatchSettlementClientConfiguration()
+        configuration.clock = try await reader.chainAlignedClock()  // other tests move the devnet's clock ahead
+        let scheme = try BatchSettlementClientScheme(wallet: PrivateKeySigner(key), storage: storage, chainReader: reader,
+                                                     configuration: configuration)
         let client = X402Client().register(scheme, for: .family("eip155"))
         return (scheme, X402PayingHTTPClient(client: client, logger: Logger(label: "test.buyer")))
     }
@@ -36,7 +39,7 @@ extension DevnetIntegrationTests {
         defer { stack.cleanup() }
         let url = try stack.startSeller().url
         let key = try await Self.fundedPayer(stack.rpc).key
-        let (_, paying) = try Self.buyer(key, rpc: stack.rpc)
+        let (_, paying) = try await Self.buyer(key, rpc: stack.rpc)
 
         // Deposit (10 × price, the seller's minDeposit), then vouchers, then a dynamic price.
         var charged: UInt128 = 0
@@ -63,7 +66,7 @@ extension DevnetIntegrationTests {
         charged += 6000
 
         // A client that lost its state pays again: the corrective 402 resyncs it from the seller's signed state.
-        let (recovered, amnesiac) = try Self.buyer(key, rpc: stack.rpc)
+        let (recovered, amnesiac) = try await Self.buyer(key, rpc: stack.rpc)
         let again = try await amnesiac.execute(HTTPClientRequest(url: url + "/weather"), timeout: .seconds(60))
         #expect(again.status == .ok)
         charged += 1000

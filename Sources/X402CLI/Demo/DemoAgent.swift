@@ -16,10 +16,12 @@ final class DemoAgent: Sendable {
 
     /// `plannedRequests`: the agent deposits for its whole session at once (one deposit per channel, not one per
     /// `minDeposit`), and gets back what it did not spend.
-    init(index: Int, key: PrivateKey, rpc: RPCClient, seller: String, plannedRequests: Int, logger: Logger) throws {
+    init(index: Int, key: PrivateKey, rpc: RPCClient, seller: String, plannedRequests: Int,
+         clock: @escaping @Sendable () -> UInt64, logger: Logger) throws {
         self.index = index
         self.seller = seller
         var configuration = BatchSettlementClientConfiguration()
+        configuration.clock = clock
         configuration.depositStrategy = { context in
             let (session, overflow) = context.price.multipliedReportingOverflow(by: UInt128(max(1, plannedRequests)))
             return overflow ? .accept : .amount(max(context.requiredDeposit, session))

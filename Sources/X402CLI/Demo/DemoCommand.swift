@@ -92,11 +92,12 @@ struct DemoCommand: AsyncParsableCommand {
                 if !json { run.printProgress() }
             }
         }
+        let clock = try await RPCChannelChainReader(rpc: rpc, network: "eip155:84532").chainAlignedClock()
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, key) in keys.buyers.enumerated() {
                 let agent = try DemoAgent(index: index, key: key, rpc: rpc, seller: seller.url, plannedRequests: requests,
-                                          logger: logger)
+                                          clock: clock, logger: logger)
                 group.addTask { try await agent.run(requests: requests, into: run) }
             }
             try await group.waitForAll()
