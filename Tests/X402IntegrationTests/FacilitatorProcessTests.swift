@@ -26,6 +26,7 @@ final class FacilitatorProcess: @unchecked Sendable {
         env["X402_RELAYER_KEYS"] = Devnet.accounts[4].privateKeyHex
         env["X402_AUTHORIZER_KEY"] = Devnet.accounts[6].privateKeyHex
         env["X402_LOG_LEVEL"] = "warning"
+        env["X402_DATABASE_URL"] = nil  // the journal file under dataDir is what these tests restart on
         for (k, v) in extra { env[k] = v }
         process.environment = env
         let out = Pipe()

@@ -22,6 +22,8 @@ final class ListeningProcess: @unchecked Sendable {
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["X402_LOG_LEVEL"] = "warning"
+        // State goes to the test's directories: a shared PostgreSQL journal would mix relayer nonces across devnets.
+        env["X402_DATABASE_URL"] = nil
         for (k, v) in extra { env[k] = v }
         process.environment = env
         let out = Pipe()

@@ -20,6 +20,8 @@ final class ChildProcess: @unchecked Sendable {
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["X402_LOG_LEVEL"] = env["X402_LOG_LEVEL"] ?? "warning"
+        // The demo's services keep their state in its work directory, never in a database the caller configured.
+        env["X402_DATABASE_URL"] = nil
         for (k, v) in extra { env[k] = v }
         process.environment = env
         logPath = logDirectory + "/\(name).log"
