@@ -1,3 +1,4 @@
+import Synchronization
 import X402BatchSettlement
 import X402Core
 import X402EVM
@@ -27,10 +28,28 @@ struct SellerRequestState: Sendable {
     static let key = "x402.batch-settlement.seller"
 }
 
+/// The attempt's slot for its ``SellerRequestState``: stored once, then changed in place (storing the struct itself
+/// would box a copy in a new existential on every change).
+final class SellerRequestSlot: Sendable {
+    let state: Mutex<SellerRequestState>
+
+    init(_ state: SellerRequestState) { self.state = Mutex(state) }
+}
+
 extension PaymentAttempt {
     var sellerState: SellerRequestState? {
-        get { value(SellerRequestState.key) }
-        set { self[SellerRequestState.key] = newValue }
+        get { value(SellerRequestState.key, as: SellerRequestSlot.self)?.state.withLock { $0 } }
+        set {
+            if let slot = value(SellerRequestState.key, as: SellerRequestSlot.self) {
+                if let newValue {
+                    slot.state.withLock { $0 = newValue }
+                    return
+                }
+                self[SellerRequestState.key] = nil
+            } else if let newValue {
+                self[SellerRequestState.key] = SellerRequestSlot(newValue)
+            }
+        }
     }
 }
 
@@ -114,9 +133,11 @@ extension BatchSettlementServerScheme {
             case .verified:
                 state.verifiedLocally = true
                 context.attempt.sellerState = state
-                var extra = record?.snapshot().jsonObject ?? JSONObject()
-                extra["chargedCumulativeAmount"] = nil
-                return .skipVerification(VerifyResponse(isValid: true, payer: config.payer.checksummed, extra: extra))
+                // The chain snapshot without the seller's charged total.
+                var snapshot = record?.snapshot()
+                snapshot?.chargedCumulativeAmount = nil
+                let extra = snapshot?.jsonObject ?? JSONObject()
+                return .skipVerification(VerifyResponse(isValid: true, payer: checksummed(config.payer), extra: extra))
             case .invalid(let code):
                 return Self.abort(code)
             case .needsFacilitator:
