@@ -191,7 +191,10 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self.init(elements.map { (key: $0.0, value: $0.1) })
+        // Same as `init(_:)`, without an intermediate array of pairs.
+        storage = []
+        storage.reserveCapacity(elements.count)
+        for (k, v) in elements { self[k] = v }
     }
 
     /// Pairs whose keys are known to be distinct (the encoder deduplicates them already).
