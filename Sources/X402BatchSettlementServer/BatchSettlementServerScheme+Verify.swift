@@ -37,6 +37,16 @@ final class SellerRequestSlot: Sendable {
 }
 
 extension PaymentAttempt {
+    /// `read` applied to the state in place (no copy of the whole state), nil when there is none.
+    func readSellerState<T>(_ read: (borrowing SellerRequestState) -> T) -> T? {
+        value(SellerRequestState.key, as: SellerRequestSlot.self)?.state.withLock { read($0) }
+    }
+
+    /// Changes the state in place (nothing happens when there is none).
+    func updateSellerState(_ change: (inout SellerRequestState) -> Void) {
+        value(SellerRequestState.key, as: SellerRequestSlot.self)?.state.withLock { change(&$0) }
+    }
+
     var sellerState: SellerRequestState? {
         get { value(SellerRequestState.key, as: SellerRequestSlot.self)?.state.withLock { $0 } }
         set {
@@ -148,12 +158,18 @@ extension BatchSettlementServerScheme {
         return .proceed
     }
 
+    /// A reservation id unique to this request: a random 64-bit prefix drawn once per process, then a counter (no
+    /// `getrandom` call per request; another process, or this one after a restart, draws another prefix).
     static func newPendingId() -> String {
-        // Two 64-bit draws (each `next()` is a getrandom call), not one per byte.
-        var rng = SystemRandomNumberGenerator()
-        let (a, b) = (rng.next() as UInt64, rng.next() as UInt64)
-        return Hex.encode(withUnsafeBytes(of: (a, b)) { Array($0) })
+        let n = pendingCounter.add(1, ordering: .relaxed).newValue
+        return Hex.encode(withUnsafeBytes(of: (pendingPrefix, n)) { Array($0) })
     }
+
+    private static let pendingPrefix: UInt64 = {
+        var rng = SystemRandomNumberGenerator()
+        return rng.next()
+    }()
+    private static let pendingCounter = Atomic<UInt64>(0)
 
     // MARK: B.11 step 2
 

@@ -203,6 +203,9 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
         if storage.count > Self.indexThreshold { rebuildIndex() }
     }
 
+    /// An empty object with room for `minimumCapacity` keys (no reallocation while it holds no more).
+    public init(minimumCapacity: Int) { self.init(capacity: minimumCapacity) }
+
     /// An empty object with room for `capacity` keys.
     @usableFromInline init(capacity: Int) {
         storage = []

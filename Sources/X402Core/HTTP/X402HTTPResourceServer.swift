@@ -108,8 +108,8 @@ public final class X402HTTPResourceServer: Sendable {
         let config = route.config
 
         // Malformed, oversized (HeaderCodec's 64 KiB cap) or v1 payloads count as no payment (A.2).
-        let payload = request.headerFields[values: .paymentSignature].first
-            .flatMap { try? HeaderCodec.decodePaymentSignature($0) }
+        let payload = request.headerFields.first(where: { $0.name == .paymentSignature })
+            .flatMap { try? HeaderCodec.decodePaymentSignature($0.value) }
 
         let requirements: [PaymentRequirements]
         do {
