@@ -13,7 +13,7 @@ extension BatchSettlementServerScheme {
         let decision = try await decideBeforeSettle(context)
         switch decision {
         case .abort(let reason, _): metrics.refused(reason.rawValue)
-        case .skipSettlement: metrics.paid(.voucher, locally: context.attempt.sellerState?.verifiedLocally ?? false)
+        case .skipSettlement: metrics.paid(.voucher, locally: context.attempt.readSellerState { $0.verifiedLocally } ?? false)
         case .proceed: break
         }
         return decision
@@ -59,9 +59,7 @@ extension BatchSettlementServerScheme {
             await releaseReservation(context)
             return .abort(reason: ErrorReason(error.code), message: "the charge exceeds the signed cumulative amount")
         case .success(let (before, after)):
-            var done = state
-            done.reserved = false
-            context.attempt.sellerState = done
+            context.attempt.updateSellerState { $0.reserved = false }
             emit(.charged(after))
             return .skipSettlement(SellerRules.voucherResponse(before: state.record ?? before, after: after, charge: charge,
                                                                network: context.requirements.network))
@@ -73,7 +71,8 @@ extension BatchSettlementServerScheme {
     /// Completes a client's refund from the record: `refundNonce`, the claim of the charged total, the amount when
     /// the client left it out, and both authorizer signatures when the seller holds the key.
     public func enrichSettlementPayload(_ context: PaymentContext) async throws -> JSONObject? {
-        guard let state = context.attempt.sellerState, case .refund(let refund) = state.payload else { return nil }
+        guard context.attempt.readSellerState({ $0.kind == .refund }) == true,
+              let state = context.attempt.sellerState, case .refund(let refund) = state.payload else { return nil }
         let domain = try domain(context.requirements.network)
         let record: SellerChannel?
         do {
@@ -103,7 +102,8 @@ extension BatchSettlementServerScheme {
     /// Records what the facilitator settled: a deposit charges the request and mirrors the post-deposit snapshot; a
     /// refund mirrors the post-refund snapshot, or deletes a drained channel.
     public func afterSettle(_ context: PaymentContext, result: SettleResponse) async throws {
-        guard var state = context.attempt.sellerState, state.kind != .voucher else { return }
+        guard context.attempt.readSellerState({ $0.kind != .voucher }) == true,
+              var state = context.attempt.sellerState else { return }
         let now = clock()
         let settled = Self.snapshot(result.extra?["channelState"]?.objectValue, channelId: state.channelId)
         let voucher = state.voucher
@@ -153,7 +153,8 @@ extension BatchSettlementServerScheme {
 
     /// Adds the seller's charged total to a deposit's or refund's `channelState`, and a deposit's `chargedAmount`.
     public func enrichSettlementResponse(_ context: PaymentContext, result: SettleResponse) async throws -> JSONObject? {
-        guard let state = context.attempt.sellerState, state.kind != .voucher, let charged = state.chargedAfter else { return nil }
+        guard context.attempt.readSellerState({ $0.kind != .voucher }) == true,
+              let state = context.attempt.sellerState, let charged = state.chargedAfter else { return nil }
         var enrichment: JSONObject = ["channelState": ["chargedCumulativeAmount": .string(String(charged))]]
         if state.kind == .deposit, let charge = state.charge { enrichment["chargedAmount"] = .string(String(charge)) }
         return enrichment

@@ -1,3 +1,4 @@
+import Synchronization
 import X402BatchSettlement
 import X402Core
 import X402EVM
@@ -27,10 +28,38 @@ struct SellerRequestState: Sendable {
     static let key = "x402.batch-settlement.seller"
 }
 
+/// The attempt's slot for its ``SellerRequestState``: stored once, then changed in place (storing the struct itself
+/// would box a copy in a new existential on every change).
+final class SellerRequestSlot: Sendable {
+    let state: Mutex<SellerRequestState>
+
+    init(_ state: SellerRequestState) { self.state = Mutex(state) }
+}
+
 extension PaymentAttempt {
+    /// `read` applied to the state in place (no copy of the whole state), nil when there is none.
+    func readSellerState<T>(_ read: (borrowing SellerRequestState) -> T) -> T? {
+        value(SellerRequestState.key, as: SellerRequestSlot.self)?.state.withLock { read($0) }
+    }
+
+    /// Changes the state in place (nothing happens when there is none).
+    func updateSellerState(_ change: (inout SellerRequestState) -> Void) {
+        value(SellerRequestState.key, as: SellerRequestSlot.self)?.state.withLock { change(&$0) }
+    }
+
     var sellerState: SellerRequestState? {
-        get { value(SellerRequestState.key) }
-        set { self[SellerRequestState.key] = newValue }
+        get { value(SellerRequestState.key, as: SellerRequestSlot.self)?.state.withLock { $0 } }
+        set {
+            if let slot = value(SellerRequestState.key, as: SellerRequestSlot.self) {
+                if let newValue {
+                    slot.state.withLock { $0 = newValue }
+                    return
+                }
+                self[SellerRequestState.key] = nil
+            } else if let newValue {
+                self[SellerRequestState.key] = SellerRequestSlot(newValue)
+            }
+        }
     }
 }
 
@@ -114,9 +143,11 @@ extension BatchSettlementServerScheme {
             case .verified:
                 state.verifiedLocally = true
                 context.attempt.sellerState = state
-                var extra = record?.snapshot().jsonObject ?? JSONObject()
-                extra["chargedCumulativeAmount"] = nil
-                return .skipVerification(VerifyResponse(isValid: true, payer: config.payer.checksummed, extra: extra))
+                // The chain snapshot without the seller's charged total.
+                var snapshot = record?.snapshot()
+                snapshot?.chargedCumulativeAmount = nil
+                let extra = snapshot?.jsonObject ?? JSONObject()
+                return .skipVerification(VerifyResponse(isValid: true, payer: checksummed(config.payer), extra: extra))
             case .invalid(let code):
                 return Self.abort(code)
             case .needsFacilitator:
@@ -127,12 +158,18 @@ extension BatchSettlementServerScheme {
         return .proceed
     }
 
+    /// A reservation id unique to this request: a random 64-bit prefix drawn once per process, then a counter (no
+    /// `getrandom` call per request; another process, or this one after a restart, draws another prefix).
     static func newPendingId() -> String {
-        // Two 64-bit draws (each `next()` is a getrandom call), not one per byte.
-        var rng = SystemRandomNumberGenerator()
-        let (a, b) = (rng.next() as UInt64, rng.next() as UInt64)
-        return Hex.encode(withUnsafeBytes(of: (a, b)) { Array($0) })
+        let n = pendingCounter.add(1, ordering: .relaxed).newValue
+        return Hex.encode(withUnsafeBytes(of: (pendingPrefix, n)) { Array($0) })
     }
+
+    private static let pendingPrefix: UInt64 = {
+        var rng = SystemRandomNumberGenerator()
+        return rng.next()
+    }()
+    private static let pendingCounter = Atomic<UInt64>(0)
 
     // MARK: B.11 step 2
 

@@ -39,6 +39,8 @@ public final class BatchSettlementServerScheme: SchemeNetworkServer {
     let metrics: SellerSchemeMetrics
     private let observers = Mutex<[@Sendable (SellerChannelEvent) -> Void]>([])
     private let domains = Mutex<[Network: BatchSettlementDomain]>([:])
+    /// EIP-55 forms of recent payers (each costs a Keccak hash and several allocations); bounded.
+    private let checksums = Mutex<[Address: String]>([:])
 
     /// Creates the scheme over `storage`; `clock` gives unix milliseconds (injectable for tests); metrics go to
     /// `metricsFactory` (default: the bootstrapped one).
@@ -65,6 +67,17 @@ public final class BatchSettlementServerScheme: SchemeNetworkServer {
 
     func emit(_ event: SellerChannelEvent) {
         for observer in observers.withLock({ $0 }) { observer(event) }
+    }
+
+    /// `address.checksummed`, cached (a verify result names the payer on every request).
+    func checksummed(_ address: Address) -> String {
+        if let cached = checksums.withLock({ $0[address] }) { return cached }
+        let text = address.checksummed
+        checksums.withLock { cache in
+            if cache.count >= 4096 { cache.removeAll(keepingCapacity: true) }
+            cache[address] = text
+        }
+        return text
     }
 
     /// The seller's own receiver-authorizer address, when it holds the key.

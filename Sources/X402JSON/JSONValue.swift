@@ -191,7 +191,10 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     }
 
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self.init(elements.map { (key: $0.0, value: $0.1) })
+        // Same as `init(_:)`, without an intermediate array of pairs.
+        storage = []
+        storage.reserveCapacity(elements.count)
+        for (k, v) in elements { self[k] = v }
     }
 
     /// Pairs whose keys are known to be distinct (the encoder deduplicates them already).
@@ -199,6 +202,9 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
         storage = uniqueEntries
         if storage.count > Self.indexThreshold { rebuildIndex() }
     }
+
+    /// An empty object with room for `minimumCapacity` keys (no reallocation while it holds no more).
+    public init(minimumCapacity: Int) { self.init(capacity: minimumCapacity) }
 
     /// An empty object with room for `capacity` keys.
     @usableFromInline init(capacity: Int) {

@@ -8,6 +8,27 @@ public enum Hex {
     /// Encodes bytes as lowercase hex, with a `0x` prefix unless `prefix` is false.
     @inlinable
     public static func encode<Bytes: Sequence>(_ bytes: Bytes, prefix: Bool = true) -> String where Bytes.Element == UInt8 {
+        // Contiguous bytes (arrays, buffers): written straight into the string's storage, one allocation.
+        let direct: String? = bytes.withContiguousStorageIfAvailable { buffer in
+            let count = (prefix ? 2 : 0) + 2 * buffer.count
+            return String(unsafeUninitializedCapacity: count) { out in
+                var o = 0
+                if prefix {
+                    out[0] = 0x30
+                    out[1] = 0x78
+                    o = 2
+                }
+                digits.withUnsafeBufferPointer { table in
+                    for b in buffer {
+                        out[o] = table[Int(b >> 4)]
+                        out[o + 1] = table[Int(b & 0x0f)]
+                        o += 2
+                    }
+                }
+                return count
+            }
+        }
+        if let direct { return direct }
         var out: [UInt8] = prefix ? [0x30, 0x78] : []
         out.reserveCapacity(out.count + bytes.underestimatedCount * 2)
         for b in bytes {

@@ -111,7 +111,11 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible, 
 
     /// Decimal digits.
     public var description: String {
-        if high == 0 { return low.description }
+        if high == 0 {
+            // UInt64's conversion is much cheaper than UInt128's.
+            if let small = UInt64(exactly: low) { return String(small) }
+            return low.description
+        }
         var parts: [UInt64] = []
         var value = self
         let chunk: UInt64 = 10_000_000_000_000_000_000  // 10^19

@@ -1,6 +1,6 @@
 import HTTPTypes
 import Testing
-import X402Core
+@testable import X402Core
 
 @Suite struct RouteTableTests {
     func config(_ description: String) -> RouteConfig { RouteConfig(accepts: [], description: description) }
@@ -67,5 +67,22 @@ import X402Core
         for bad in ["paid", "GET paid", "GET /a extra", "G@T /a", ""] {
             #expect(throws: X402Error.self, "\(bad)") { try RouteTable([(bad, config("x"))]) }
         }
+    }
+
+    /// The byte-wise ASCII normalization gives the same segments as the general one.
+    @Test func asciiNormalizationMatchesGeneral() {
+        func general(_ target: String) -> [[UInt8]] {
+            var path = Substring(target)
+            if let cut = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<cut] }
+            return path.split(separator: "/", omittingEmptySubsequences: true)
+                .map { RouteTable.lowered(RouteTable.percentDecode($0) ?? Array($0.utf8)) }
+        }
+        for target in ["/", "", "/paid", "//paid///Content/", "/a?b/c", "/a#x?y", "?", "/%70aid/%2F", "/bad%zz/%4", "/A/B/c?Q=/D",
+                       "no-slash", "/x//", "/%41%42"] {
+            #expect(RouteTable.normalizeASCII(target) == general(target), "\(target)")
+            #expect(RouteTable.normalize(target) == general(target), "\(target)")
+        }
+        #expect(RouteTable.normalizeASCII("/caf\u{E9}") == nil)
+        #expect(RouteTable.normalize("/caf\u{E9}/x?q") == general("/caf\u{E9}/x?q"))
     }
 }

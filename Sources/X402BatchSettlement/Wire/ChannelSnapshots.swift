@@ -38,11 +38,12 @@ public struct ChannelStateSnapshot: Codable, Hashable, Sendable {
     /// The snapshot as JSON, exactly as `encode(to:)` writes it, built directly (no `Encoder`): the seller
     /// answers every paid request with one.
     public var jsonObject: JSONObject {
-        var object: JSONObject = [
-            "channelId": .string(channelId.hex), "balance": .string(balance.description),
-            "totalClaimed": .string(totalClaimed.description), "withdrawRequestedAt": .number(JSONNumber(withdrawRequestedAt)),
-            "refundNonce": .string(refundNonce.description),
-        ]
+        var object = JSONObject(minimumCapacity: 6)
+        object["channelId"] = .string(channelId.hex)
+        object["balance"] = .string(balance.description)
+        object["totalClaimed"] = .string(totalClaimed.description)
+        object["withdrawRequestedAt"] = .number(JSONNumber(withdrawRequestedAt))
+        object["refundNonce"] = .string(refundNonce.description)
         if let chargedCumulativeAmount { object["chargedCumulativeAmount"] = .string(chargedCumulativeAmount.description) }
         return object
     }

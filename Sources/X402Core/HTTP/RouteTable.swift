@@ -151,14 +151,48 @@ public struct RouteTable: Sendable {
     /// Request path → lower-cased, percent-decoded, non-empty segments (query and fragment dropped).
     /// A decoded `/` stays inside its segment, so an escape can never create a segment boundary.
     static func normalize(_ target: String) -> [[UInt8]] {
+        // ASCII targets (every HTTP/1 request target): one pass over the bytes, same segments as the general path
+        // below (no grapheme cluster can join an ASCII `?`, `#` or `/` to a neighbour).
+        if let segments = normalizeASCII(target) { return segments }
         var path = Substring(target)
         if let cut = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<cut] }
         return path.split(separator: "/", omittingEmptySubsequences: true).map { lowered(percentDecode($0) ?? Array($0.utf8)) }
     }
 
+    /// ``normalize(_:)`` of an all-ASCII target, over its UTF-8 bytes; `nil` when a byte is not ASCII.
+    static func normalizeASCII(_ target: String) -> [[UInt8]]? {
+        var target = target
+        return target.withUTF8 { b -> [[UInt8]]? in
+            var end = 0
+            while end < b.count {
+                let c = b[end]
+                if c >= 0x80 { return nil }
+                if c == 0x3F || c == 0x23 { break }  // ? #
+                end += 1
+            }
+            for i in end..<b.count where b[i] >= 0x80 { return nil }
+            var segments: [[UInt8]] = []
+            var start = 0
+            while start < end {
+                var stop = start
+                while stop < end, b[stop] != 0x2F { stop += 1 }  // /
+                if stop > start {
+                    let bytes = Array(UnsafeBufferPointer(rebasing: b[start..<stop]))
+                    segments.append(lowered(percentDecode(bytes) ?? bytes))
+                }
+                start = stop + 1
+            }
+            return segments
+        }
+    }
+
     /// `%XX` decoding of one segment; `nil` when an escape is malformed (the raw text is matched then).
     static func percentDecode(_ segment: Substring) -> [UInt8]? {
-        let bytes = Array(segment.utf8)
+        percentDecode(Array(segment.utf8))
+    }
+
+    /// `%XX` decoding of one segment's bytes; `nil` when an escape is malformed.
+    static func percentDecode(_ bytes: [UInt8]) -> [UInt8]? {
         guard bytes.contains(0x25) else { return bytes }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

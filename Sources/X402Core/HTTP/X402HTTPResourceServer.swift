@@ -108,10 +108,8 @@ public final class X402HTTPResourceServer: Sendable {
         let config = route.config
 
         // Malformed, oversized (HeaderCodec's 64 KiB cap) or v1 payloads count as no payment (A.2).
-        let payload = request.headerFields[values: .paymentSignature].first
-            .flatMap { try? HeaderCodec.decodePaymentSignature($0) }
-        let resource = ResourceInfo(url: config.resource ?? resourceURL ?? Self.url(of: request),
-                                    description: config.description ?? "", mimeType: config.mimeType ?? "")
+        let payload = request.headerFields.first(where: { $0.name == .paymentSignature })
+            .flatMap { try? HeaderCodec.decodePaymentSignature($0.value) }
 
         let requirements: [PaymentRequirements]
         do {
@@ -124,6 +122,9 @@ public final class X402HTTPResourceServer: Sendable {
         // verification) the payload, so a scheme can enrich the answer (corrective 402, B.12).
         func paymentRequired(_ error: String, body: DirectResponse? = nil, payload: PaymentPayload? = nil,
                              attempt: PaymentAttempt? = nil) async -> PaymentDecision {
+            // Built only for a 402 (a paid request never needs it).
+            let resource = ResourceInfo(url: config.resource ?? resourceURL ?? Self.url(of: request),
+                                        description: config.description ?? "", mimeType: config.mimeType ?? "")
             let required = await server.createPaymentRequired(requirements, resource: resource, error: error,
                                                               extensions: config.extensions, paymentPayload: payload,
                                                               attempt: attempt)

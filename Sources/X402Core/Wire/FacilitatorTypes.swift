@@ -64,7 +64,8 @@ public struct SettleResponse: Codable, Equatable, Sendable {
     /// The response as JSON, exactly as `encode(to:)` writes it (nil fields left out), built directly: a seller
     /// sends one in every `PAYMENT-RESPONSE`.
     public var jsonValue: JSONValue {
-        var object: JSONObject = ["success": .bool(success)]
+        var object = JSONObject(minimumCapacity: 9)
+        object["success"] = .bool(success)
         if let errorReason { object["errorReason"] = .string(errorReason.rawValue) }
         if let errorMessage { object["errorMessage"] = .string(errorMessage) }
         if let payer { object["payer"] = .string(payer) }

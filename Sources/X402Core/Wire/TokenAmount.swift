@@ -136,7 +136,11 @@ public struct TokenAmount128: Hashable, Comparable, Sendable, Codable, JSONValue
     public static let max = TokenAmount128(UInt128.max)
 
     /// Canonical decimal digits, no leading zeros (`"0"` for zero).
-    public var description: String { String(value) }
+    public var description: String {
+        // Amounts fit in 64 bits almost always; UInt64's conversion is much cheaper than UInt128's.
+        if let small = UInt64(exactly: value) { return String(small) }
+        return String(value)
+    }
 
     /// The sum, or ``TokenAmountError/overflow`` past 2^128 − 1.
     @inlinable
@@ -189,6 +193,16 @@ public struct TokenAmount128: Hashable, Comparable, Sendable, Codable, JSONValue
     /// `^[0-9]+$` straight into 128 bits (no 256-bit detour).
     static func parse(_ text: some StringProtocol) throws(EVMParseError) -> UInt128 {
         guard !text.utf8.isEmpty else { throw .invalidDecimal }
+        // Up to 19 digits cannot overflow 64 bits: accumulate there.
+        if text.utf8.count <= 19 {
+            var small: UInt64 = 0
+            for c in text.utf8 {
+                let digit = c &- 0x30
+                guard digit < 10 else { throw .invalidDecimal }
+                small = small &* 10 &+ UInt64(digit)
+            }
+            return UInt128(small)
+        }
         var value: UInt128 = 0
         for c in text.utf8 {
             let digit = c &- 0x30
