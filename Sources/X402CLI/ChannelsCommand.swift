@@ -48,13 +48,8 @@ struct ChannelsCommand: AsyncParsableCommand {
             guard let payTo, let receiver = try? Address(hex: payTo) else { throw ValidationError("--pay-to must be an address") }
             let network = try Network(validating: network)
             let tokenAddress = try token.map { try Address(hex: $0) } ?? DefaultAssets.asset(for: network).address
-            let authorizerKey: PrivateKey? = try authorizerKeyFile.map { try PrivateKey(contentsOfFile: $0) }
-                ?? environment("X402_AUTHORIZER_KEY").map { try PrivateKey(hex: $0) }
-            let apiKey = environment("X402_FACILITATOR_API_KEY")
-            let client = HTTPFacilitatorClient(
-                configuration: .init(baseURL: facilitator, timeout: .seconds(120),
-                                     authHeaders: apiKey.map { key in { @Sendable _ in [("Authorization", "Bearer \(key)")] } }),
-                logger: logger)
+            let authorizerKey = try authorizerKey(file: authorizerKeyFile)
+            let client = facilitatorClient(url: facilitator, timeout: .seconds(120), logger: logger)
             let channelStorage = try await ServeCommand.openStorage(storage, logger: logger, background: &background)
             let manager = try ChannelManager(storage: channelStorage, facilitator: client, network: network, receiver: receiver,
                                              token: tokenAddress, receiverAuthorizerKey: authorizerKey,

@@ -81,8 +81,7 @@ struct FacilitatorCommand: AsyncParsableCommand {
         guard !relayerKeys.isEmpty else {
             throw ValidationError("no relayer key: set X402_RELAYER_KEYS or --relayer-key-file")
         }
-        let authorizerKey: PrivateKey? = try authorizerKeyFile.map { try PrivateKey(contentsOfFile: $0) }
-            ?? environment("X402_AUTHORIZER_KEY").map { try PrivateKey(hex: $0) }
+        let authorizerKey = try authorizerKey(file: authorizerKeyFile)
         let apiKeys = try Self.apiKeys(file: apiKeysFile)
 
         let rpc = RPCClient(url: rpcURL, logger: logger)

@@ -32,14 +32,7 @@ struct BuyerOptions: ParsableArguments {
     var maxDepositPerChannel: String?
 
     func scheme(logger: Logger) async throws -> (BatchSettlementClientScheme, FileClientChannelStorage) {
-        let wallet: PrivateKey
-        if let keyFile {
-            wallet = try PrivateKey(contentsOfFile: keyFile)
-        } else if let hex = environment("EVM_PRIVATE_KEY") {
-            wallet = try PrivateKey(hex: hex)
-        } else {
-            throw ValidationError("no wallet key: set EVM_PRIVATE_KEY or --key-file")
-        }
+        let wallet = try walletKey(file: keyFile)
         // A session key signs the vouchers (it becomes the channel's payerAuthorizer); the wallet only deposits.
         let session = try environment("EVM_VOUCHER_SIGNER_PRIVATE_KEY").map { try PrivateKey(hex: $0) }
         let storage = try FileClientChannelStorage(directory: stateDir)
@@ -117,16 +110,8 @@ struct RefundCommand: AsyncParsableCommand {
         var logger = Logger(label: "x402.refund")
         logger.logLevel = Logger.Level(rawValue: environment("X402_LOG_LEVEL") ?? "warning") ?? .warning
         let (scheme, storage) = try await buyer.scheme(logger: logger)
-        let transport: RefundTransport = { url, headers in
-            var request = HTTPClientRequest(url: url)
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-            _ = try await response.body.collect(upTo: 1 << 20)
-            var fields: [String: String] = [:]
-            for header in response.headers { fields[header.name] = header.value }
-            return RefundHTTPResponse(status: Int(response.status.code), headers: fields)
-        }
-        let settled = try await scheme.refund(url: url, amount: try amount.map(BuyerOptions.amount), transport: transport)
+        let settled = try await scheme.refund(url: url, amount: try amount.map(BuyerOptions.amount),
+                                              transport: asyncHTTPRefundTransport(timeout: .seconds(120)))
         print("refunded \(settled.amount ?? "") transaction \(settled.transaction)")
         await storage.close()
     }

@@ -104,15 +104,10 @@ struct ServeCommand: AsyncParsableCommand {
         let network = try Network(validating: network ?? file?.network ?? "eip155:84532")
         let specs = try routes.map(PaidRouteSpec.init(argument:)) + (file?.routeSpecs ?? [])
         guard !specs.isEmpty else { throw ValidationError("no paid route: give --route or --config") }
-        let authorizerKey: PrivateKey? = try authorizerKeyFile.map { try PrivateKey(contentsOfFile: $0) }
-            ?? environment("X402_AUTHORIZER_KEY").map { try PrivateKey(hex: $0) }
+        let authorizerKey = try authorizerKey(file: authorizerKeyFile)
 
         // The facilitator: its API key authenticates delegated claims and refunds.
-        let apiKey = environment("X402_FACILITATOR_API_KEY")
-        let facilitatorClient = HTTPFacilitatorClient(
-            configuration: .init(baseURL: facilitatorURL, timeout: .seconds(60),
-                                 authHeaders: apiKey.map { key in { @Sendable _ in [("Authorization", "Bearer \(key)")] } }),
-            logger: logger)
+        let facilitatorClient = facilitatorClient(url: facilitatorURL, timeout: .seconds(60), logger: logger)
 
         var background: [Task<Void, Never>] = []
         let channelStorage = try await Self.openStorage(storage, logger: logger, background: &background)

@@ -14,13 +14,7 @@ struct PayerChain {
     let storage: FileClientChannelStorage
 
     init(_ options: BuyerOptions, logger: Logger) throws {
-        if let file = options.keyFile {
-            wallet = try PrivateKey(contentsOfFile: file)
-        } else if let hex = environment("EVM_PRIVATE_KEY") {
-            wallet = try PrivateKey(hex: hex)
-        } else {
-            throw ValidationError("no wallet key: set EVM_PRIVATE_KEY or --key-file")
-        }
+        wallet = try walletKey(file: options.keyFile)
         guard let url = options.rpcURL ?? environment("X402_RPC_URL") else {
             throw ValidationError("needs the chain: --rpc-url or X402_RPC_URL")
         }

@@ -67,17 +67,8 @@ final class DemoAgent: Sendable {
 
     /// Asks the seller for everything not charged.
     func refund(into run: DemoRun) async throws {
-        let transport: RefundTransport = { url, headers in
-            var request = HTTPClientRequest(url: url)
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-            _ = try await response.body.collect(upTo: 1 << 20)
-            var fields: [String: String] = [:]
-            for header in response.headers { fields[header.name] = header.value }
-            return RefundHTTPResponse(status: Int(response.status.code), headers: fields)
-        }
         do {
-            let settled = try await scheme.refund(url: seller + "/weather", transport: transport)
+            let settled = try await scheme.refund(url: seller + "/weather", transport: asyncHTTPRefundTransport(timeout: .seconds(60)))
             run.refunded(UInt128(settled.amount ?? "") ?? 0)
         } catch BatchSettlementClientError.nothingToRefund {
             return
