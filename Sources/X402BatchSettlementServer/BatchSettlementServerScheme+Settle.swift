@@ -13,14 +13,14 @@ extension BatchSettlementServerScheme {
         let decision = try await decideBeforeSettle(context)
         switch decision {
         case .abort(let reason, _): metrics.refused(reason.rawValue)
-        case .skipSettlement: metrics.paid(.voucher, locally: context.attempt.readSellerState { $0.verifiedLocally } ?? false)
+        case .skipSettlement: metrics.paid(.voucher, locally: context.attempt.sellerRequest?.read { $0.verifiedLocally } ?? false)
         case .proceed: break
         }
         return decision
     }
 
     private func decideBeforeSettle(_ context: PaymentContext) async throws -> BeforeSettleDecision {
-        guard let state = context.attempt.sellerState else {
+        guard let state = context.attempt.sellerRequest else {
             return .abort(reason: ErrorReason(.missingChannel), message: "no verified batch-settlement request")
         }
         guard let charge = TokenAmount128(decimal: context.requirements.amount)?.value else {
@@ -28,11 +28,7 @@ extension BatchSettlementServerScheme {
             return .abort(reason: ErrorReason(.chargeExceedsSignedCumulative), message: "the charge is not an atomic uint128")
         }
         guard state.kind == .voucher else {
-            if state.kind == .deposit {
-                var next = state
-                next.charge = charge
-                context.attempt.sellerState = next
-            }
+            if state.kind == .deposit { state.update { $0.charge = charge } }
             return .proceed
         }
         let now = clock()
@@ -59,9 +55,12 @@ extension BatchSettlementServerScheme {
             await releaseReservation(context)
             return .abort(reason: ErrorReason(error.code), message: "the charge exceeds the signed cumulative amount")
         case .success(let (before, after)):
-            context.attempt.updateSellerState { $0.reserved = false }
+            let record = state.update { progress in
+                progress.reserved = false
+                return progress.record
+            }
             emit(.charged(after))
-            return .skipSettlement(SellerRules.voucherResponse(before: state.record ?? before, after: after, charge: charge,
+            return .skipSettlement(SellerRules.voucherResponse(before: record ?? before, after: after, charge: charge,
                                                                network: context.requirements.network))
         }
     }
@@ -71,8 +70,7 @@ extension BatchSettlementServerScheme {
     /// Completes a client's refund from the record: `refundNonce`, the claim of the charged total, the amount when
     /// the client left it out, and both authorizer signatures when the seller holds the key.
     public func enrichSettlementPayload(_ context: PaymentContext) async throws -> JSONObject? {
-        guard context.attempt.readSellerState({ $0.kind == .refund }) == true,
-              let state = context.attempt.sellerState, case .refund(let refund) = state.payload else { return nil }
+        guard let state = context.attempt.sellerRequest, case .refund(let refund) = state.payload else { return nil }
         let domain = try domain(context.requirements.network)
         let record: SellerChannel?
         do {
@@ -102,45 +100,46 @@ extension BatchSettlementServerScheme {
     /// Records what the facilitator settled: a deposit charges the request and mirrors the post-deposit snapshot; a
     /// refund mirrors the post-refund snapshot, or deletes a drained channel.
     public func afterSettle(_ context: PaymentContext, result: SettleResponse) async throws {
-        guard context.attempt.readSellerState({ $0.kind != .voucher }) == true,
-              var state = context.attempt.sellerState else { return }
+        guard let state = context.attempt.sellerRequest, state.kind != .voucher else { return }
         let now = clock()
         let settled = Self.snapshot(result.extra?["channelState"]?.objectValue, channelId: state.channelId)
         let voucher = state.voucher
         switch state.kind {
         case .deposit:
-            let charge = state.charge ?? 0
+            let charge = state.read { $0.charge } ?? 0
             let body: @Sendable (inout SellerChannel?) throws -> UInt128 = { record in
                 try SellerRules.recordDeposit(&record, voucher: voucher, charge: charge, settledState: settled, now: now)
             }
+            let chargedAfter: UInt128
             do {
-                state.chargedAfter = try await storage.commit(state.channelId, pendingId: state.pendingId, now: now, body)
+                chargedAfter = try await storage.commit(state.channelId, pendingId: state.pendingId, now: now, body)
             } catch let error as ChannelStorageError where error.kind == .reservationLost {
                 // The deposit is on chain and the handler has answered: the charge must be kept even when the
                 // reservation lapsed during a slow settlement.
                 logger.warning("deposit settled after its reservation lapsed", metadata: ["channel": "\(state.channelId)"])
-                state.chargedAfter = try await storage.update(state.channelId, body)
+                chargedAfter = try await storage.update(state.channelId, body)
             }
-            state.reserved = false
+            state.update { progress in
+                progress.chargedAfter = chargedAfter
+                progress.reserved = false
+            }
             if let after = try? await storage.channel(state.channelId) { emit(.charged(after)) }
         case .refund:
-            let charged = state.record?.chargedCumulativeAmount ?? voucher.maxClaimableAmount.value
-            state.chargedAfter = charged
+            let charged = state.read { $0.record?.chargedCumulativeAmount } ?? voucher.maxClaimableAmount.value
+            state.update { $0.chargedAfter = charged }
             emit(.refunded(channelId: state.channelId))
             if let settled {
                 try await storage.commit(state.channelId, pendingId: state.pendingId, now: now) { record in
                     SellerRules.recordRefund(&record, settledState: settled, now: now)
                 }
-                state.reserved = false
+                state.update { $0.reserved = false }
             } else {
                 await releaseReservation(context)
-                state.reserved = false
             }
         default:
             return
         }
         metrics.paid(state.kind, locally: false)
-        context.attempt.sellerState = state
     }
 
     /// A failed settlement charges nothing: the reservation is released.
@@ -153,10 +152,11 @@ extension BatchSettlementServerScheme {
 
     /// Adds the seller's charged total to a deposit's or refund's `channelState`, and a deposit's `chargedAmount`.
     public func enrichSettlementResponse(_ context: PaymentContext, result: SettleResponse) async throws -> JSONObject? {
-        guard context.attempt.readSellerState({ $0.kind != .voucher }) == true,
-              let state = context.attempt.sellerState, let charged = state.chargedAfter else { return nil }
+        guard let state = context.attempt.sellerRequest, state.kind != .voucher,
+              let (chargedAfter, charge) = Optional(state.read({ ($0.chargedAfter, $0.charge) })),
+              let charged = chargedAfter else { return nil }
         var enrichment: JSONObject = ["channelState": ["chargedCumulativeAmount": .string(String(charged))]]
-        if state.kind == .deposit, let charge = state.charge { enrichment["chargedAmount"] = .string(String(charge)) }
+        if state.kind == .deposit, let charge { enrichment["chargedAmount"] = .string(String(charge)) }
         return enrichment
     }
 }

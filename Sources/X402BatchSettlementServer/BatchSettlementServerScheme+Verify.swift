@@ -4,14 +4,41 @@ import X402Core
 import X402EVM
 import X402JSON
 
-/// What one paid request carries from hook to hook (kept in its ``PaymentAttempt``).
-struct SellerRequestState: Sendable {
-    var channelId: Bytes32
-    var kind: BatchSettlementPayloadKind
-    var payload: BatchSettlementPayload
-    var config: ChannelConfig
-    var voucher: SignedVoucher
-    var pendingId: String
+/// One paid request as the scheme's hooks share it (kept in its ``PaymentAttempt``): what before-verify decided,
+/// fixed from then on and read without a lock, and the request's progress, changed in place by the later hooks (a
+/// struct stored in the attempt would be copied and re-boxed on every read and change).
+final class SellerRequest: Sendable {
+    let channelId: Bytes32
+    let kind: BatchSettlementPayloadKind
+    let payload: BatchSettlementPayload
+    let config: ChannelConfig
+    let voucher: SignedVoucher
+    let pendingId: String
+    private let progress: Mutex<SellerRequestProgress>
+
+    static let key = "x402.batch-settlement.seller"
+
+    init(channelId: Bytes32, kind: BatchSettlementPayloadKind, payload: BatchSettlementPayload, config: ChannelConfig,
+         voucher: SignedVoucher, pendingId: String, progress: SellerRequestProgress = .init()) {
+        self.channelId = channelId
+        self.kind = kind
+        self.payload = payload
+        self.config = config
+        self.voucher = voucher
+        self.pendingId = pendingId
+        self.progress = Mutex(progress)
+    }
+
+    /// `body` applied to the progress in place.
+    func read<T>(_ body: (borrowing SellerRequestProgress) -> T) -> T { progress.withLock { body($0) } }
+
+    /// Changes the progress in place.
+    @discardableResult
+    func update<T>(_ body: (inout SellerRequestProgress) -> T) -> T { progress.withLock { body(&$0) } }
+}
+
+/// How far one ``SellerRequest`` got.
+struct SellerRequestProgress: Sendable {
     /// Verified by ECDSA against fresh mirrored state: the facilitator was not asked.
     var verifiedLocally = false
     /// The reservation is held (release it on every way out but the commit).
@@ -24,42 +51,13 @@ struct SellerRequestState: Sendable {
     var chargedAfter: UInt128?
     /// The charge of a deposit request.
     var charge: UInt128?
-
-    static let key = "x402.batch-settlement.seller"
-}
-
-/// The attempt's slot for its ``SellerRequestState``: stored once, then changed in place (storing the struct itself
-/// would box a copy in a new existential on every change).
-final class SellerRequestSlot: Sendable {
-    let state: Mutex<SellerRequestState>
-
-    init(_ state: SellerRequestState) { self.state = Mutex(state) }
 }
 
 extension PaymentAttempt {
-    /// `read` applied to the state in place (no copy of the whole state), nil when there is none.
-    func readSellerState<T>(_ read: (borrowing SellerRequestState) -> T) -> T? {
-        value(SellerRequestState.key, as: SellerRequestSlot.self)?.state.withLock { read($0) }
-    }
-
-    /// Changes the state in place (nothing happens when there is none).
-    func updateSellerState(_ change: (inout SellerRequestState) -> Void) {
-        value(SellerRequestState.key, as: SellerRequestSlot.self)?.state.withLock { change(&$0) }
-    }
-
-    var sellerState: SellerRequestState? {
-        get { value(SellerRequestState.key, as: SellerRequestSlot.self)?.state.withLock { $0 } }
-        set {
-            if let slot = value(SellerRequestState.key, as: SellerRequestSlot.self) {
-                if let newValue {
-                    slot.state.withLock { $0 = newValue }
-                    return
-                }
-                self[SellerRequestState.key] = nil
-            } else if let newValue {
-                self[SellerRequestState.key] = SellerRequestSlot(newValue)
-            }
-        }
+    /// This request's batch-settlement state, once before-verify stored it.
+    var sellerRequest: SellerRequest? {
+        get { value(SellerRequest.key, as: SellerRequest.self) }
+        set { self[SellerRequest.key] = newValue }
     }
 }
 
@@ -112,9 +110,6 @@ extension BatchSettlementServerScheme {
             return Self.abort(.depositBelowMinDeposit, "Deposit amount is below the server minimum")
         }
         let channelId = voucher.channelId
-        guard config.channelId(in: domain) == channelId else {
-            return Self.abort(.channelIdMismatch, "Channel id does not match channel config")
-        }
         let now = clock()
         let record: SellerChannel?
         do {
@@ -123,12 +118,15 @@ extension BatchSettlementServerScheme {
             logger.error("channel storage read failed", metadata: ["channel": "\(channelId)", "error": "\(error)"])
             return Self.abort(.verificationStateUnavailable, Self.stateUnavailable)
         }
-        var state = SellerRequestState(channelId: channelId, kind: parsed.kind, payload: parsed, config: config, voucher: voucher,
-                                       pendingId: Self.newPendingId())
+        // A record is only ever created for a config that hashed to its id: the same config needs no hash.
+        guard record?.config == config || config.channelId(in: domain) == channelId else {
+            return Self.abort(.channelIdMismatch, "Channel id does not match channel config")
+        }
         let m = voucher.maxClaimableAmount.value
         guard SellerRules.expectedMaxClaimable(kind: parsed.kind, charged: record?.chargedCumulativeAmount, price: price, signed: m) == m else {
-            state.corrective = record
-            context.attempt.sellerState = state
+            context.attempt.sellerRequest = SellerRequest(channelId: channelId, kind: parsed.kind, payload: parsed, config: config,
+                                                          voucher: voucher, pendingId: Self.newPendingId(),
+                                                          progress: SellerRequestProgress(corrective: record))
             return Self.abort(.cumulativeAmountMismatch, "Client voucher base does not match server state")
         }
         if parsed.kind != .refund, let record, SellerRules.withdrawalBlocksVouchers(record, now: now, claimLeadTime: configuration.claimLeadTime) {
@@ -141,8 +139,9 @@ extension BatchSettlementServerScheme {
                                              domain: domain, now: now, stateTTL: configuration.onchainStateTTL,
                                              channelIdChecked: true) {
             case .verified:
-                state.verifiedLocally = true
-                context.attempt.sellerState = state
+                context.attempt.sellerRequest = SellerRequest(channelId: channelId, kind: parsed.kind, payload: parsed, config: config,
+                                                              voucher: voucher, pendingId: Self.newPendingId(),
+                                                              progress: SellerRequestProgress(verifiedLocally: true))
                 // The chain snapshot without the seller's charged total.
                 var snapshot = record?.snapshot()
                 snapshot?.chargedCumulativeAmount = nil
@@ -154,7 +153,8 @@ extension BatchSettlementServerScheme {
                 break
             }
         }
-        context.attempt.sellerState = state
+        context.attempt.sellerRequest = SellerRequest(channelId: channelId, kind: parsed.kind, payload: parsed, config: config,
+                                                      voucher: voucher, pendingId: Self.newPendingId())
         return .proceed
     }
 
@@ -183,7 +183,7 @@ extension BatchSettlementServerScheme {
     }
 
     private func decideAfterVerify(_ context: PaymentContext, result: VerifyResponse) async throws -> AfterVerifyDecision {
-        guard var state = context.attempt.sellerState else {
+        guard let state = context.attempt.sellerRequest else {
             return .abort(reason: ErrorReason(.verificationStateUnavailable), message: Self.stateUnavailable)
         }
         let requirements = context.requirements
@@ -200,13 +200,15 @@ extension BatchSettlementServerScheme {
             logger.error("channel reservation failed", metadata: ["channel": "\(state.channelId)", "error": "\(error)"])
             return .abort(reason: ErrorReason(.verificationStateUnavailable), message: Self.stateUnavailable)
         }
-        state.reserved = true
-        context.attempt.sellerState = state
+        let verifiedLocally = state.update { progress in
+            progress.reserved = true
+            return progress.verifiedLocally
+        }
 
-        let chainState = state.verifiedLocally ? nil : Self.snapshot(result.extra, channelId: state.channelId)
+        let chainState = verifiedLocally ? nil : Self.snapshot(result.extra, channelId: state.channelId)
         let outcome: Result<SellerChannel, SellerRuleError>
         do {
-            if state.verifiedLocally, let current = try await storage.channel(state.channelId) {
+            if verifiedLocally, let current = try await storage.channel(state.channelId) {
                 // Nothing new to store before the commit: only check the base still holds.
                 let m = state.voucher.maxClaimableAmount.value
                 outcome = SellerRules.expectedMaxClaimable(kind: state.kind, charged: current.chargedCumulativeAmount, price: price, signed: m) == m
@@ -231,13 +233,11 @@ extension BatchSettlementServerScheme {
         switch outcome {
         case .failure(let error):
             await releaseReservation(context)
-            state.reserved = false
-            state.corrective = try? await storage.channel(state.channelId)
-            context.attempt.sellerState = state
+            let current = try? await storage.channel(state.channelId)
+            state.update { $0.corrective = current }
             return .abort(reason: ErrorReason(error.code), message: "Client voucher base does not match server state")
         case .success(let record):
-            state.record = record
-            context.attempt.sellerState = state
+            state.update { $0.record = record }
             if state.kind != .refund, SellerRules.withdrawalBlocksVouchers(record, now: now, claimLeadTime: configuration.claimLeadTime) {
                 await releaseReservation(context)
                 emit(.withdrawalObserved(channelId: state.channelId))
@@ -263,9 +263,8 @@ extension BatchSettlementServerScheme {
 
     /// Drops this request's reservation, if it holds one.
     func releaseReservation(_ context: PaymentContext) async {
-        guard var state = context.attempt.sellerState, state.reserved else { return }
-        state.reserved = false
-        context.attempt.sellerState = state
+        guard let state = context.attempt.sellerRequest,
+              state.update({ progress in defer { progress.reserved = false }; return progress.reserved }) else { return }
         do {
             try await storage.release(state.channelId, pendingId: state.pendingId)
         } catch {
@@ -286,7 +285,7 @@ extension BatchSettlementServerScheme {
     public func enrichPaymentRequired(_ context: PaymentRequiredContext) async throws -> [PaymentRequirements]? {
         guard context.error == BatchSettlementErrorCode.cumulativeAmountMismatch.rawValue,
               let payload = context.paymentPayload else { return nil }
-        let state = context.attempt?.sellerState
+        let state = context.attempt?.sellerRequest
         let parsed: BatchSettlementPayload
         if let state { parsed = state.payload } else {
             guard let p = try? BatchSettlementPayload(payload) else { return nil }
@@ -297,7 +296,7 @@ extension BatchSettlementServerScheme {
               let index = context.requirements.firstIndex(where: { $0.scheme == scheme && $0.network == payload.accepted.network })
         else { return nil }
         let record: SellerChannel?
-        if let corrective = state?.corrective { record = corrective } else { record = try? await storage.channel(voucher.channelId) }
+        if let corrective = state?.read({ $0.corrective }) { record = corrective } else { record = try? await storage.channel(voucher.channelId) }
         var requirements = context.requirements
         requirements[index] = SellerRules.correctiveRequirements(requirements[index], record: record, config: config,
                                                                  voucher: voucher, kind: parsed.kind)

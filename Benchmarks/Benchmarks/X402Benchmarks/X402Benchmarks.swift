@@ -13,5 +13,6 @@ let benchmarks: @Sendable () -> Void = {
     worstCaseHeaderBenchmarks()
     facilitatorBenchmarks()
     sellerBenchmarks()
+    sellerStageBenchmarks()
     sellerHTTPBenchmarks()
 }

@@ -1,0 +1,67 @@
+import Benchmark
+import HTTPTypes
+import X402BatchSettlement
+import X402Core
+import X402EVM
+
+// The local fast path taken apart (issue item 8): each stage of a paid request measured alone, in one process, so the
+// cost of the whole request can be set against the sum of its parts (what remains is the hook machinery).
+//
+//   flock /tmp/x402-swift-build.lock swift package --package-path Benchmarks benchmark --filter 'seller stages'
+
+func sellerStageBenchmarks() {
+    Benchmark("seller stages (µs per request, in process)",
+              configuration: .init(metrics: [.wallClock], warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 5)) { _, runner in
+        try await runner.measureStages()
+    } setup: {
+        try await StageRunner()
+    }
+}
+
+final class StageRunner: Sendable {
+    let fast: FastPathRunner
+    let headers: [String]
+
+    init() async throws {
+        fast = try await FastPathRunner()
+        headers = fast.requests.flatMap { $0.map { $0.headerFields[.paymentSignature]! } }
+    }
+
+    func measureStages() async throws {
+        let n = 4000
+        let clock = ContinuousClock()
+        func time(_ name: String, _ body: (Int) throws -> Void) rethrows -> Double {
+            let start = clock.now
+            for i in 0..<n { try body(i) }
+            let us = seconds(clock.now - start) * 1e6 / Double(n)
+            writeStandardError("  \(name): \(String(format: "%.2f", us)) µs\n")
+            return us
+        }
+        writeStandardError("seller stages:\n")
+        let payloads = try headers.prefix(n).map { try HeaderCodec.decodePaymentSignature($0) }
+        let parsed = try payloads.map { try BatchSettlementPayload($0) }
+        var sum = 0.0
+        sum += try time("base64 + JSON + PaymentPayload") { i in blackHole(try HeaderCodec.decodePaymentSignature(headers[i % headers.count])) }
+        sum += try time("BatchSettlementPayload(payload)") { i in blackHole(try BatchSettlementPayload(payloads[i % payloads.count])) }
+        sum += time("channelId (keccak of config)") { i in blackHole(parsed[i % parsed.count].channelConfig!.channelId(in: SellerFixture.domain)) }
+        sum += time("voucher digest") { i in
+            let v = parsed[i % parsed.count].voucher!
+            blackHole(Voucher(channelId: v.channelId, maxClaimableAmount: v.maxClaimableAmount.value).digest(in: SellerFixture.domain))
+        }
+        sum += try time("recoverAddress") { _ in blackHole(try fast.recover()) }
+        let record = SellerChannel(channelId: fast.fixture.channelIds[0], config: fast.fixture.configs[0], balance: 1_000_000)
+        sum += time("voucherResponse + PAYMENT-RESPONSE") { _ in
+            let response = SellerRules.voucherResponse(before: record, after: record, charge: 1000, network: SellerFixture.network)
+            blackHole(try? HeaderCodec.encodePaymentResponse(response))
+        }
+        sum += time("HTTPField(PAYMENT-RESPONSE)") { i in
+            var fields = HTTPFields()
+            fields[.paymentResponse] = headers[i % headers.count]
+            blackHole(fields)
+        }
+        let start = clock.now
+        for _ in 0..<n { try await fast.request() }
+        let whole = seconds(clock.now - start) * 1e6 / Double(n)
+        writeStandardError("  whole request: \(String(format: "%.2f", whole)) µs; sum of stages \(String(format: "%.2f", sum)) µs\n")
+    }
+}
