@@ -111,6 +111,29 @@ final class FastPathRunner: Sendable {
         blackHole(fields)
     }
 
+    /// The first half of ``request()``: the payment verified and reserved.
+    func processOnly() async throws -> VerifiedPayment {
+        var i = cursor.add(1, ordering: .relaxed).oldValue
+        if i >= sellerChannels * fastPathVouchers {
+            try await fixture.reset()
+            cursor.store(1, ordering: .relaxed)
+            i = 0
+        }
+        guard case .proceed(let payment) = await fixture.http.processRequest(requests[i % sellerChannels][i / sellerChannels]) else {
+            throw BenchError("request \(i) did not proceed")
+        }
+        return payment
+    }
+
+    /// The second half of ``request()``: the charge committed and answered.
+    func settleOnly(_ payment: VerifiedPayment) async throws {
+        var headers = HTTPFields()
+        guard case .settled(_, let fields) = await fixture.http.settle(payment, responseStatus: .ok, responseHeaders: &headers) else {
+            throw BenchError("a request did not settle")
+        }
+        blackHole(fields)
+    }
+
     /// One recovery of a voucher signature to its signer.
     func recover() throws -> Address {
         let i = recoverCursor.add(1, ordering: .relaxed).oldValue % signatures.count

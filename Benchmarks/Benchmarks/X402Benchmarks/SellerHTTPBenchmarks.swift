@@ -20,8 +20,8 @@ import X402JSON
 //   flock /tmp/x402-swift-build.lock swift package --package-path Benchmarks benchmark --filter 'seller loopback.*'
 //
 // Each sample measures, one after the other on the same cores (server, client and baseline share the machine):
-// unpaid req/s, paid req/s, single-core `recoverAddress`/s, the paid rate as a % of the ceiling
-// 1 / (1/unpaid + 1/recover) (target ≥ 75 %), the loaded latency distributions (p50/p99 of each), and the seller's
+// unpaid req/s, paid req/s, unpaid req/s carrying a voucher's PAYMENT-SIGNATURE (what moving the header costs),
+// single-core `recoverAddress`/s, the paid rate as a % of the ceiling 1 / (1/unpaid + 1/recover) (target ≥ 75 %), the loaded latency distributions (p50/p99 of each), and the seller's
 // added latency unloaded (one connection alternating /free and /paid: p50/p99 of paid minus those of unpaid).
 //
 // "seller loopback HTTP: Python SDK" drives the same paid workload against the official Python SDK's FastAPI seller
@@ -48,7 +48,8 @@ func sellerHTTPBenchmarks() {
     let paidP99 = BenchmarkMetric.custom("paid p99 µs (64 conns)", polarity: .prefersSmaller, useScalingFactor: false)
     let unpaidP50 = BenchmarkMetric.custom("unpaid p50 µs (64 conns)", polarity: .prefersSmaller, useScalingFactor: false)
     let unpaidP99 = BenchmarkMetric.custom("unpaid p99 µs (64 conns)", polarity: .prefersSmaller, useScalingFactor: false)
-    let metrics = [unpaidRate, paidRate, recoverRate, ceiling, addedP50, addedP99, paidP50, paidP99, unpaidP50, unpaidP99]
+    let carriedRate = BenchmarkMetric.custom("unpaid + PAYMENT-SIGNATURE header req/s", polarity: .prefersLarger, useScalingFactor: false)
+    let metrics = [unpaidRate, paidRate, recoverRate, ceiling, addedP50, addedP99, paidP50, paidP99, unpaidP50, unpaidP99, carriedRate]
 
     let summaries = Mutex<[[Int]]>([])
     Benchmark(
@@ -58,15 +59,19 @@ func sellerHTTPBenchmarks() {
     ) { benchmark, bench in
         let unpaid = try await bench.load.run(tasks: sellerChannels, perTask: loadPerTask) { _, _ in bench.seller.free() }
         let paid = try await bench.paidPhase(perTask: loadPerTask)
+        let carried = try await bench.load.run(tasks: sellerChannels, perTask: loadPerTask) { task, j in
+            bench.seller.freeCarrying(channel: task, k: j)
+        }
         let recover = bench.recoveries(baselineRecoveries)
         let unloaded = try await bench.unloaded(pairs: unloadedPairs)
         try bench.seller.checkLocal()
         let bound = 1 / (1 / unpaid.rate + 1 / recover)
-        let values = [Int(unpaid.rate), Int(paid.rate), Int(recover), Int((100 * paid.rate / bound).rounded()),
-                      Int(percentile(unloaded.paid, 0.5) - percentile(unloaded.unpaid, 0.5)),
-                      Int(percentile(unloaded.paid, 0.99) - percentile(unloaded.unpaid, 0.99)),
-                      Int(percentile(paid.latencies, 0.5)), Int(percentile(paid.latencies, 0.99)),
-                      Int(percentile(unpaid.latencies, 0.5)), Int(percentile(unpaid.latencies, 0.99))]
+        let added50: Double = percentile(unloaded.paid, 0.5) - percentile(unloaded.unpaid, 0.5)
+        let added99: Double = percentile(unloaded.paid, 0.99) - percentile(unloaded.unpaid, 0.99)
+        let rates: [Double] = [unpaid.rate, paid.rate, recover, (100 * paid.rate / bound).rounded(), added50, added99]
+        let loaded: [Double] = [percentile(paid.latencies, 0.5), percentile(paid.latencies, 0.99),
+                                percentile(unpaid.latencies, 0.5), percentile(unpaid.latencies, 0.99), carried.rate]
+        let values = (rates + loaded).map { Int($0) }
         for (metric, value) in zip(metrics, values) { benchmark.measurement(metric, value) }
         summaries.withLock { $0.append(values) }
     } setup: {
@@ -78,7 +83,7 @@ func sellerHTTPBenchmarks() {
         writeStandardError("seller loopback (medians of \(all.count)): unpaid \(m[0]) req/s, paid \(m[1]) req/s, "
                            + "recover \(m[2])/s, paid = \(m[3]) % of ceiling \(Int(1 / (1 / Double(m[0]) + 1 / Double(m[2])))) req/s; "
                            + "added latency unloaded p50 \(m[4]) µs p99 \(m[5]) µs; 64 conns: paid p50 \(m[6]) p99 \(m[7]) µs, "
-                           + "unpaid p50 \(m[8]) p99 \(m[9]) µs\n")
+                           + "unpaid p50 \(m[8]) p99 \(m[9]) µs; unpaid carrying a voucher header \(m[10]) req/s\n")
     }
 
     guard PythonSeller.isAvailable else { return }
@@ -224,6 +229,13 @@ final class LoopbackSeller: Sendable {
     }
 
     func free() -> HTTPClientRequest { HTTPClientRequest(url: url + "/free") }
+
+    /// `GET /free` (not protected) with a voucher's `PAYMENT-SIGNATURE`: what carrying the header costs.
+    func freeCarrying(channel: Int, k: Int) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url + "/free")
+        request.headers.add(name: "PAYMENT-SIGNATURE", value: headers[channel][k])
+        return request
+    }
 
     func paid(channel: Int, k: Int) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url + "/paid")

@@ -59,6 +59,26 @@ final class StageRunner: Sendable {
             fields[.paymentResponse] = headers[i % headers.count]
             blackHole(fields)
         }
+        _ = time("route match + requirement match") { _ in
+            let route = fast.fixture.http.routes.match(method: .get, path: "/paid")!
+            blackHole(route)
+            blackHole(fast.fixture.http.server.findMatchingRequirements([SellerFixture.requirement], for: payloads[0]))
+        }
+        _ = time("PaymentContext copy") { i in
+            blackHole(PaymentContext(paymentPayload: payloads[i % payloads.count], requirements: SellerFixture.requirement,
+                                     attempt: PaymentAttempt()))
+        }
+        var verifyTime = Duration.zero, settleTime = Duration.zero
+        for _ in 0..<n {
+            let t0 = clock.now
+            let decision = try await fast.processOnly()
+            let t1 = clock.now
+            try await fast.settleOnly(decision)
+            verifyTime += t1 - t0
+            settleTime += clock.now - t1
+        }
+        writeStandardError("  processRequest (verify + reserve): \(String(format: "%.2f", seconds(verifyTime) * 1e6 / Double(n))) µs, "
+                           + "settle (commit + PAYMENT-RESPONSE): \(String(format: "%.2f", seconds(settleTime) * 1e6 / Double(n))) µs\n")
         let start = clock.now
         for _ in 0..<n { try await fast.request() }
         let whole = seconds(clock.now - start) * 1e6 / Double(n)
