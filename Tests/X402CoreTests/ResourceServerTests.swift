@@ -3,6 +3,15 @@ import Testing
 import X402Core
 
 @Suite struct ResourceServerTests {
+    @Test func networkPatternsMatchByNamespace() {
+        let family: NetworkPattern = .family("eip155")
+        #expect(family.isWildcard && !NetworkPattern("eip155:8453").isWildcard && !NetworkPattern(rawValue: "*").isWildcard)
+        #expect(family.matches("eip155:8453") && family.matches("eip155:1"))
+        // Another namespace sharing the prefix, the bare namespace, and an exact pattern's neighbours do not match.
+        #expect(!family.matches("eip1555:1") && !family.matches("eip155:") && !family.matches("solana:mainnet"))
+        #expect(NetworkPattern("eip155:8453").matches("eip155:8453") && !NetworkPattern("eip155:8453").matches("eip155:84532"))
+    }
+
     @Test func requirementsComeFromTheSchemeAndSupported() async throws {
         let d = FakeDeployment()
         try await d.server.initialize()

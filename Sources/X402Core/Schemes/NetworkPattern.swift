@@ -14,13 +14,15 @@ public struct NetworkPattern: RawRepresentable, Hashable, Sendable, ExpressibleB
     public static func family(_ namespace: String) -> NetworkPattern { NetworkPattern(rawValue: namespace + ":*") }
 
     /// True for `<namespace>:*`.
-    public var isWildcard: Bool { rawValue.hasSuffix(":*") }
+    public var isWildcard: Bool { rawValue.utf8.last == UInt8(ascii: "*") && rawValue.utf8.dropLast().last == UInt8(ascii: ":") }
 
-    /// True when `network` is this exact id, or in this wildcard's namespace.
+    /// True when `network` is this exact id, or in this wildcard's namespace (compared as bytes: matched on every
+    /// paid request).
     public func matches(_ network: Network) -> Bool {
         guard isWildcard else { return rawValue == network.rawValue }
-        return network.rawValue.hasPrefix(String(rawValue.dropLast()))
-            && network.rawValue.utf8.count > rawValue.utf8.count - 1
+        let namespace = rawValue.utf8.dropLast()  // "eip155:"
+        let id = network.rawValue.utf8
+        return id.count > namespace.count && id.starts(with: namespace)
     }
 
     /// The pattern text.
@@ -38,10 +40,14 @@ struct SchemeRegistry<Value: Sendable>: Sendable {
     }
 
     func lookup(scheme: String, network: Network) -> Value? {
+        // By index, newest first: each entry is read in place, not copied (a paid request looks its scheme up twice).
         var wildcard: Value?
-        for e in entries.reversed() where e.scheme == scheme && e.pattern.matches(network) {
-            if !e.pattern.isWildcard { return e.value }
-            if wildcard == nil { wildcard = e.value }
+        var i = entries.endIndex
+        while i > entries.startIndex {
+            i -= 1
+            guard entries[i].scheme == scheme, entries[i].pattern.matches(network) else { continue }
+            if !entries[i].pattern.isWildcard { return entries[i].value }
+            if wildcard == nil { wildcard = entries[i].value }
         }
         return wildcard
     }

@@ -127,6 +127,13 @@ public struct TokenAmount128: Hashable, Comparable, Sendable, Codable, JSONValue
         self.value = value
     }
 
+    /// Parses `^[0-9]+$` (leading zeros allowed); `nil` for anything else or a value ≥ 2^128. (The `String` form reads
+    /// the contiguous UTF-8 directly: the generic one goes through the protocol's witnesses for every byte.)
+    public init?(decimal text: String) {
+        guard let value = try? Self.parse(text) else { return nil }
+        self.value = value
+    }
+
     /// Same as ``init(decimal:)``.
     public init?(_ description: String) { self.init(decimal: description) }
 
@@ -190,13 +197,25 @@ public struct TokenAmount128: Hashable, Comparable, Sendable, Codable, JSONValue
         try container.encode(String(value))
     }
 
+    /// The generic parse over a string's contiguous UTF-8.
+    static func parse(_ text: String) throws(EVMParseError) -> UInt128 {
+        let result = text.utf8.withContiguousStorageIfAvailable { bytes -> Result<UInt128, EVMParseError> in
+            do throws(EVMParseError) { return .success(try parse(utf8: bytes)) } catch { return .failure(error) }
+        }
+        guard let result else { return try parse(utf8: text.utf8) }
+        return try result.get()
+    }
+
     /// `^[0-9]+$` straight into 128 bits (no 256-bit detour).
-    static func parse(_ text: some StringProtocol) throws(EVMParseError) -> UInt128 {
-        guard !text.utf8.isEmpty else { throw .invalidDecimal }
+    static func parse(_ text: some StringProtocol) throws(EVMParseError) -> UInt128 { try parse(utf8: text.utf8) }
+
+    @inline(__always)
+    static func parse<Bytes: Collection<UInt8>>(utf8 text: Bytes) throws(EVMParseError) -> UInt128 {
+        guard !text.isEmpty else { throw .invalidDecimal }
         // Up to 19 digits cannot overflow 64 bits: accumulate there.
-        if text.utf8.count <= 19 {
+        if text.count <= 19 {
             var small: UInt64 = 0
-            for c in text.utf8 {
+            for c in text {
                 let digit = c &- 0x30
                 guard digit < 10 else { throw .invalidDecimal }
                 small = small &* 10 &+ UInt64(digit)
@@ -204,7 +223,7 @@ public struct TokenAmount128: Hashable, Comparable, Sendable, Codable, JSONValue
             return UInt128(small)
         }
         var value: UInt128 = 0
-        for c in text.utf8 {
+        for c in text {
             let digit = c &- 0x30
             guard digit < 10 else { throw .invalidDecimal }
             let (times10, o1) = value.multipliedReportingOverflow(by: 10)
