@@ -5,11 +5,6 @@ import X402Core
 import X402EVM
 import X402EVMMechanisms
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Options of ``BatchSettlementClientScheme``.
 public struct BatchSettlementClientConfiguration: Sendable {
@@ -110,11 +105,7 @@ public final class BatchSettlementClientScheme: SchemeNetworkClient {
     public var payerAuthorizer: Address { voucherSigner.address }
 
     /// Unix seconds from the system clock.
-    @Sendable public static func systemSeconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return UInt64(max(0, ts.tv_sec))
-    }
+    @Sendable public static func systemSeconds() -> UInt64 { WallClock.seconds() }
 
     // MARK: Channel
 

@@ -57,7 +57,7 @@ public final class BatchSettlementServerScheme: SchemeNetworkServer {
 
     /// Unix time in milliseconds from the system clock.
     @Sendable public static func systemMilliseconds() -> UInt64 {
-        UInt64(clamping: Duration.nanosecondsSinceEpoch / 1_000_000)
+        WallClock.millis()
     }
 
     /// Adds an observer of channel events (called synchronously on the request's task: keep it short).
@@ -173,18 +173,3 @@ public final class BatchSettlementServerScheme: SchemeNetworkServer {
         return max(price, configured)
     }
 }
-
-extension Duration {
-    /// Nanoseconds since the Unix epoch, from the realtime clock.
-    static var nanosecondsSinceEpoch: Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

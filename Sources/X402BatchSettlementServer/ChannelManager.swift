@@ -79,7 +79,7 @@ public final class ChannelManager: Sendable {
     }
 
     /// Unix time in milliseconds from the system's real-time clock.
-    @Sendable public static func systemClock() -> UInt64 { ChannelManagerTime.unixMilliseconds() }
+    @Sendable public static func systemClock() -> UInt64 { WallClock.millis() }
 
     /// The `managerState` key of the durable pending-settle flag.
     var pendingSettleKey: String { "batch-settlement.pending-settle.\(network.rawValue).\(receiver.lowercased).\(token.lowercased)" }

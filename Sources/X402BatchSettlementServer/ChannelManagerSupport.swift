@@ -1,10 +1,5 @@
 import Metrics
 import X402EVM
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The manager's in-memory state (everything durable is in the channel storage).
 struct ChannelManagerState: Sendable {
@@ -79,11 +74,3 @@ struct ChannelManagerMetrics: Sendable {
     func unclaimed(_ total: UInt128) { Gauge(label: Self.unclaimed, factory: factory).record(Double(total)) }
 }
 
-extension ChannelManagerTime {
-    /// Unix time in milliseconds.
-    static func unixMilliseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
-    }
-}

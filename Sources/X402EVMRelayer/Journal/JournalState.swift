@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import X402EVM
 
 /// The sender a nonce sequence belongs to.
@@ -151,9 +146,5 @@ struct JournalState: Sendable {
     }
 
     /// The wall clock in unix milliseconds.
-    static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return UInt64(time.tv_sec) * 1000 + UInt64(time.tv_nsec) / 1_000_000
-    }
+    static func now() -> UInt64 { WallClock.millis() }
 }

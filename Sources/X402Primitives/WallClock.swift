@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Unix time, for journal timestamps and deadlines compared with block timestamps.
+/// Unix time from the realtime clock, for deadlines, record timestamps and journal entries (the one place that reads
+/// it: tests inject their own clocks instead).
 public enum WallClock {
     /// Milliseconds since the Unix epoch.
     public static func millis() -> UInt64 {
