@@ -172,6 +172,38 @@ final class SellerStack: @unchecked Sendable {
     }
 }
 
+extension SellerStack {
+    /// Runs a buyer command (`x402 pay|refund|wallet|withdraw ARGS`) on this stack's chain with its state in
+    /// `DIRECTORY/buyer`; keys come through `environment`, never argv. Returns the exit status, stdout and stderr.
+    func buyerCommand(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ListeningProcess.binary)
+        process.arguments = arguments + ["--state-dir", directory + "/buyer", "--rpc-url", rpcURL]
+        var env = ProcessInfo.processInfo.environment
+        env["X402_DATABASE_URL"] = nil
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// The payer's token balance and a channel's on-chain state, to show that a refused payment changed nothing.
+    func payerState(_ payer: Address, _ config: ChannelConfig) async throws -> PayerChainState {
+        PayerChainState(tokens: try await tokenBalance(payer), channel: try await onchainChannel(config))
+    }
+}
+
+/// A payer's token balance and one of its channels on chain.
+struct PayerChainState: Equatable {
+    var tokens: UInt256
+    var channel: OnchainChannel
+}
+
 extension PrivateKey {
     /// The key as hex, for handing it to a child process through its environment (tests only).
     var privateKeyHexForTests: String { Devnet.accounts.first { $0.address == address }!.privateKeyHex }
