@@ -40,6 +40,17 @@ extension DevnetIntegrationTests {
         return (scheme, X402PayingHTTPClient(client: client, logger: Logger(label: "test.buyer")))
     }
 
+    /// Refund requests over AsyncHTTPClient.
+    static let refundTransport: RefundTransport = { url, headers in
+        var request = HTTPClientRequest(url: url)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        var fields: [String: String] = [:]
+        for header in response.headers { fields[header.name] = header.value }
+        return RefundHTTPResponse(status: Int(response.status.code), headers: fields)
+    }
+
     @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
     func swiftBuyerPaysSwiftSeller() async throws {
         let stack = try await SellerStack(receiverSeed: 110, slowSeconds: 0.2)
@@ -80,16 +91,7 @@ extension DevnetIntegrationTests {
 
         // 10 500 charged passes the 10 000 deposited: the recovered client topped the channel up. It asks for a
         // partial refund of what is left.
-        let transport: RefundTransport = { url, headers in
-            var request = HTTPClientRequest(url: url)
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-            _ = try await response.body.collect(upTo: 1 << 20)
-            var fields: [String: String] = [:]
-            for header in response.headers { fields[header.name] = header.value }
-            return RefundHTTPResponse(status: Int(response.status.code), headers: fields)
-        }
-        let refund = try await recovered.refund(url: url + "/weather", amount: 2000, transport: transport)
+        let refund = try await recovered.refund(url: url + "/weather", amount: 2000, transport: Self.refundTransport)
         #expect(refund.success && refund.amount == "2000")
 
         // On chain: the claim after the seller stops equals every charge.
