@@ -278,7 +278,7 @@ let package = Package(
         ),
         .testTarget(
             name: "X402BatchSettlementClientTests",
-            dependencies: ["X402BatchSettlementClient", "X402BatchSettlement", "X402Core", "X402EVM", "X402JSON", "X402EVMRPC", "X402BatchSettlementServer", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["X402BatchSettlementClient", "X402BatchSettlement", "X402Core", "X402EVM", "X402JSON", "X402EVMRPC", "X402BatchSettlementServer", "X402Testing", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -48,6 +48,9 @@ public struct BatchSettlementClientConfiguration: Sendable {
 /// Register it with an `X402Client` for `eip155:*`; HTTP wrappers serialize one channel's payments through
 /// ``serializationKey(for:requestURL:)``.
 ///
+/// Gas sponsoring: a Permit2 deposit to a seller that declares `eip2612GasSponsoring` carries the wallet's EIP-2612
+/// permit of Permit2 in `PaymentPayload.extensions` when the payer's Permit2 allowance is short (needs `chainReader`).
+///
 /// Trust: a seller whose response fails a steady-state check (over-charge, wrong channel, inconsistent
 /// cumulative or balance) gets its channel *distrusted*: its numbers are never adopted and further payments on
 /// that channel throw ``BatchSettlementClientError/channelDistrusted(channelId:_:)`` (refunds still work).
@@ -283,18 +286,22 @@ public final class BatchSettlementClientScheme: SchemeNetworkClient {
         do {
             let voucher = try await signVoucher(t, m)
             let payload: BatchSettlementPayload
+            var extensions: JSONObject?
             if let amount = deposit {
-                let authorization = try await signDeposit(t, amount: amount, now: now)
+                let deadline = try depositDeadline(t, now: now)
+                let authorization = try await signDeposit(t, amount: amount, deadline: deadline)
                 payload = .deposit(DepositPayload(channelConfig: t.config, voucher: voucher,
                                                   deposit: DepositFields(amount: TokenAmount128(amount), authorization: authorization)))
+                extensions = try await eip2612GasSponsoring(t, amount: amount, deadline: deadline, declared: context.extensions)
                 record.depositsAuthorized = try Amounts.add(record.depositsAuthorized, amount)
                 try await saveRecord(record)
             } else {
                 payload = .voucher(VoucherPayload(channelConfig: t.config, voucher: voucher))
             }
             logger.debug("signed batch-settlement payment", metadata: [
-                "channel": "\(t.key)", "maxClaimable": "\(m)", "deposit": "\(deposit.map { String($0) } ?? "none")"])
-            return SchemePayload(payload: payload.jsonObject())
+                "channel": "\(t.key)", "maxClaimable": "\(m)", "deposit": "\(deposit.map { String($0) } ?? "none")",
+                "gasSponsoring": "\(extensions != nil)"])
+            return SchemePayload(payload: payload.jsonObject(), extensions: extensions)
         } catch {
             if let origin { releaseBudget(origin: origin, amount: t.price, now: now) }
             throw error
@@ -348,10 +355,15 @@ public final class BatchSettlementClientScheme: SchemeNetworkClient {
         return SignedVoucher(channelId: t.channelId, maxClaimableAmount: TokenAmount128(m), signature: HexBytes(signature.bytes))
     }
 
-    private func signDeposit(_ t: Target, amount: UInt128, now: UInt64) async throws -> DepositAuthorization {
-        guard t.requirements.maxTimeoutSeconds >= 0 else { throw BatchSettlementClientError.invalidRequirements("negative maxTimeoutSeconds") }
+    /// `validBefore` / `deadline` of a deposit: now + `maxTimeoutSeconds`.
+    private func depositDeadline(_ t: Target, now: UInt64) throws(BatchSettlementClientError) -> UInt64 {
+        guard t.requirements.maxTimeoutSeconds >= 0 else { throw .invalidRequirements("negative maxTimeoutSeconds") }
         let (before, overflow) = now.addingReportingOverflow(UInt64(t.requirements.maxTimeoutSeconds))
-        guard !overflow else { throw BatchSettlementClientError.amountOverflow }
+        guard !overflow else { throw .amountOverflow }
+        return before
+    }
+
+    private func signDeposit(_ t: Target, amount: UInt128, deadline before: UInt64) async throws -> DepositAuthorization {
         switch t.extra.transferMethod {
         case .eip3009:
             guard let name = t.extra.name, let version = t.extra.version else {
@@ -374,6 +386,41 @@ public final class BatchSettlementClientScheme: SchemeNetworkClient {
                 spender: permit.spender, nonce: TokenAmount(nonce), deadline: TokenAmount(UInt256(before)),
                 witness: .init(channelId: t.channelId), signature: HexBytes(signature.bytes)))
         }
+    }
+
+    /// The `eip2612GasSponsoring` extension of a Permit2 deposit (protocol.md B.6), as the Python SDK builds it: only
+    /// when the server declared the extension, the requirement names the token's EIP-712 domain (`extra.name`,
+    /// `extra.version`), a chain reader is configured and the payer's `allowance(payer, Permit2)` is below the deposit
+    /// (an unreadable allowance counts as below). The wallet signs EIP-2612 `Permit(payer, Permit2, amount,
+    /// nonces(payer), deadline)` on the token's domain; `deadline` is the Permit2 authorization's.
+    ///
+    /// The SDK compares the allowance with the request price; this compares it with the deposit, which is what the
+    /// Permit2 transfer needs (an allowance between the two would otherwise fail with `…_permit2_allowance_required`).
+    func eip2612GasSponsoring(_ t: Target, amount: UInt128, deadline: UInt64, declared: JSONObject?) async throws -> JSONObject? {
+        let key = BatchSettlement.eip2612GasSponsoringKey
+        guard t.extra.transferMethod == .permit2, declared?[key] != nil, let chainReader,
+              let name = t.extra.name, let version = t.extra.version else { return nil }
+        let token = t.config.token, network = t.requirements.network
+        do {
+            let allowance = try await chainReader.allowance(token: token, owner: wallet.address, spender: BatchSettlement.permit2Address,
+                                                            network: network)
+            if allowance >= UInt256(amount) { return nil }
+        } catch {
+            logger.debug("Permit2 allowance unreadable; signing an EIP-2612 permit", metadata: ["error": "\(error)"])
+        }
+        let nonce: UInt256
+        do { nonce = try await chainReader.permitNonce(token: token, owner: wallet.address, network: network) } catch {
+            throw BatchSettlementClientError.gasSponsoringUnavailable("nonces(\(wallet.address.checksummed)) of \(token.checksummed): \(error)")
+        }
+        let permit = EIP2612Permit(owner: wallet.address, value: UInt256(amount), nonce: nonce, deadline: UInt256(deadline))
+        let domain = ERC3009Domain(name: name, version: version, chainId: t.domain.chainId, token: token)
+        let signature = try await permit.signTypedData(with: wallet, in: domain)
+        let info: JSONObject = [
+            "from": .string(wallet.address.checksummed), "asset": .string(token.checksummed),
+            "spender": .string(permit.spender.checksummed), "amount": .string(String(amount)), "nonce": .string(nonce.description),
+            "deadline": .string(String(deadline)), "signature": .string(Hex.encode(signature.bytes)), "version": "1",
+        ]
+        return [key: .object(["info": .object(info)])]
     }
 
     /// 32 random bytes from the system generator.

@@ -104,6 +104,8 @@ public enum BatchSettlementClientError: Error, Sendable, Hashable, CustomStringC
     case refundFailed(String)
     /// The channel storage failed.
     case storage(String)
+    /// The `eip2612GasSponsoring` permit the deposit needs could not be built (the token's nonce is unreadable).
+    case gasSponsoringUnavailable(String)
 
     /// A readable explanation (never includes key material).
     public var description: String {
@@ -122,6 +124,7 @@ public enum BatchSettlementClientError: Error, Sendable, Hashable, CustomStringC
         case .nothingToRefund(let b, let c): "nothing to refund (balance \(b), charged \(c))"
         case .refundFailed(let s): "refund failed: \(s)"
         case .storage(let s): "client channel storage failed: \(s)"
+        case .gasSponsoringUnavailable(let s): "cannot sign the EIP-2612 gas-sponsoring permit: \(s)"
         }
     }
 }

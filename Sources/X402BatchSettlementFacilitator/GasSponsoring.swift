@@ -5,7 +5,7 @@ import X402EVM
 /// The `eip2612GasSponsoring` extension of a Permit2 deposit: the payer's EIP-2612 `permit` of Permit2,
 /// run by the collector before the transfer, so a payer without an allowance needs no transaction of its own.
 struct EIP2612Sponsorship {
-    static let key = "eip2612GasSponsoring"
+    static let key = BatchSettlement.eip2612GasSponsoringKey
 
     var from: Address
     var asset: Address

@@ -5,6 +5,7 @@ import Metrics
 import PostgresNIO
 import Prometheus
 import ServiceLifecycle
+import X402BatchSettlement
 import X402BatchSettlementFacilitator
 import X402Core
 import X402EVM
@@ -109,7 +110,7 @@ struct FacilitatorCommand: AsyncParsableCommand {
             configuration: BatchSettlementFacilitatorConfiguration(chainId: chainId, authorizerKey: authorizerKey,
                                                                    requireAuthenticatedCaller: !allowUnauthenticatedSigning),
             logger: logger)
-        let facilitator = X402Facilitator().register(scheme, networks: [network]).registerExtension("eip2612GasSponsoring")
+        let facilitator = X402Facilitator().register(scheme, networks: [network]).registerExtension(BatchSettlement.eip2612GasSponsoringKey)
 
         let app = try FacilitatorHTTPServer.makeApplication(
             facilitator: facilitator,

@@ -36,4 +36,27 @@ final class ChannelsTransport: JSONRPCTransport {
         let client = try BatchSettlementClientScheme(wallet: PrivateKeySigner(Keys.wallet), chainReader: reader)
         #expect(try await client.payload(for: requirement()).voucher?.maxClaimableAmount.value == 3500)
     }
+
+    /// The token reads of gas sponsoring: `allowance(owner, spender)` and `nonces(owner)` go to the token itself.
+    @Test func rpcReaderReadsAllowanceAndPermitNonceFromTheToken() async throws {
+        let transport = ChannelsTransport(balance: 42, totalClaimed: 0)
+        let reader = RPCChannelChainReader(rpc: RPCClient(transport: transport), network: Seller.network)
+        let owner = Keys.wallet.address
+        #expect(try await reader.allowance(token: Seller.usdc, owner: owner, spender: BatchSettlement.permit2Address,
+                                           network: Seller.network) == 42)
+        #expect(try await reader.permitNonce(token: Seller.usdc, owner: owner, network: Seller.network) == 42)
+        let calls = transport.calls.withLock { $0 }.compactMap { $0["params"]?.arrayValue?.first }
+        #expect(calls.map { $0["to"]?.stringValue?.lowercased() } == Array(repeating: Seller.usdc.checksummed.lowercased(), count: 2))
+        #expect(calls.map { $0["data"]?.stringValue } == [
+            Hex.encode(try BatchSettlementCalldata.allowance(owner: owner, spender: BatchSettlement.permit2Address)),
+            Hex.encode(try BatchSettlementCalldata.nonces(owner: owner)),
+        ])
+        await #expect(throws: BatchSettlementClientError.self) {
+            _ = try await reader.permitNonce(token: Seller.usdc, owner: owner, network: "eip155:8453")
+        }
+        // A reader that only reads channels: the token reads are refused, typed.
+        await #expect(throws: BatchSettlementClientError.self) {
+            _ = try await FakeChainReader().permitNonce(token: Seller.usdc, owner: owner, network: Seller.network)
+        }
+    }
 }

@@ -4,6 +4,7 @@ import X402BatchSettlement
 import X402BatchSettlementClient
 import X402Core
 import X402EVM
+import X402Testing
 
 @Suite struct ClientLimitsTests {
     /// Runs `body`, expecting `error`, and checks that nothing was signed or stored.

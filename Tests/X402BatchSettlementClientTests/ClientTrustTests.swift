@@ -5,6 +5,7 @@ import X402BatchSettlement
 import X402BatchSettlementClient
 import X402Core
 import X402EVM
+import X402Testing
 
 @Suite struct ClientTrustTests {
     /// A second client with stale state (recovered from the chain: charged 0) hits the seller's corrective 402,

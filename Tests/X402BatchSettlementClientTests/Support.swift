@@ -6,6 +6,7 @@ import X402BatchSettlementClient
 import X402BatchSettlementServer
 import X402Core
 import X402EVM
+import X402Testing
 
 /// A scripted facilitator (copied and trimmed from the seller tests): answers verify with a chain snapshot it
 /// keeps, settles deposits and refunds against it.
@@ -133,19 +134,6 @@ final class Seller: Sendable {
             let answer = await send(payload)
             return RefundHTTPResponse(status: answer.status, headers: answer.headers)
         }
-    }
-}
-
-/// A signer that counts its signatures (to prove refusals sign nothing).
-final class CountingSigner: Signer {
-    let key: PrivateKey
-    let count = Atomic<Int>(0)
-    init(_ key: PrivateKey) { self.key = key }
-    var address: Address { key.address }
-    var signatures: Int { count.load(ordering: .relaxed) }
-    func sign(digest: Bytes32) async throws -> Signature {
-        count.add(1, ordering: .relaxed)
-        return key.sign(digest: digest)
     }
 }
 

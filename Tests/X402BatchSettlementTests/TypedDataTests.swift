@@ -28,6 +28,7 @@ import X402EVM
         #expect(H.depositWitness.hex == "0xba0000097e86dabe64178afe31109221193339a6861598f2133fcbdc92c84479")
         #expect(H.domain.hex == "0x8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f")
         #expect(H.permit2Domain.hex == "0x8cad95687ba82c2ce50e74f7b754645e5117c3a5bec8151c0726d5857980a866")
+        #expect(H.eip2612Permit.hex == "0x6e71edae12b1b97f4d1f60370fef10105fa2faae0126114a169c64845d6126c9")
     }
 
     @Test func typeStringsAreWhatTheGeneralEncoderProduces() throws {
@@ -41,6 +42,8 @@ import X402EVM
         #expect(try permit.typedData(chainId: 1).types.encodeType("PermitWitnessTransferFrom") == S.permitWitnessTransferFrom)
         let rwa = ReceiveWithAuthorization.deposit(payer: Self.payer, amount: 1, validBefore: 1, channelId: .zero, salt: .zero)
         #expect(try rwa.typedData(domain: Self.usdcDomain).types.encodeType("ReceiveWithAuthorization") == S.receiveWithAuthorization)
+        let permit2612 = EIP2612Permit(owner: Self.payer, value: 1, nonce: 1, deadline: 1)
+        #expect(try permit2612.typedData(domain: Self.usdcDomain).types.encodeType("Permit") == S.eip2612Permit)
         #expect(S.depositWitnessTypeString == "DepositWitness witness)DepositWitness(bytes32 channelId)TokenPermissions(address token,uint256 amount)")
     }
 
@@ -118,6 +121,17 @@ import X402EVM
         #expect(try permit.typedData(chainId: 84532).digest() == permit.digest(chainId: 84532))
     }
 
+    /// The `eip2612GasSponsoring` permit: digest from `eth_account.messages.encode_typed_data` (x402 2.25.0's venv).
+    @Test func eip2612PermitOfPermit2() throws {
+        let permit = EIP2612Permit(owner: Self.payer, value: 10000, nonce: 3, deadline: 1_770_000_000)
+        #expect(permit.spender == BatchSettlement.permit2Address)
+        #expect(permit.digest(in: Self.usdcDomain).hex == "0x019b1d4d469370c2645937c4bf1f8beae358bd2b4baa9a4cdd24034f861951a9")
+        #expect(try permit.typedData(domain: Self.usdcDomain).digest() == permit.digest(in: Self.usdcDomain))
+        let key = try PrivateKey(hex: "0x" + String(repeating: "42", count: 32))
+        let signed = EIP2612Permit(owner: key.address, value: 10000, nonce: 3, deadline: 1_770_000_000)
+        #expect(try signed.recoverSigner(key.sign(digest: signed.digest(in: Self.usdcDomain)), in: Self.usdcDomain) == key.address)
+    }
+
     @Test func extremeValuesMatchGeneralEncoder() throws {
         let max256 = UInt256.max
         let voucher = Voucher(channelId: Bytes32(.max, .max, .max, .max), maxClaimableAmount: .max)
@@ -133,5 +147,7 @@ import X402EVM
         let rwa = ReceiveWithAuthorization(from: .zero, to: .zero, value: max256, validAfter: max256, validBefore: max256,
                                            nonce: Bytes32(.max, .max, .max, .max))
         #expect(try rwa.typedData(domain: Self.usdcDomain).digest() == rwa.digest(in: Self.usdcDomain))
+        let permit2612 = EIP2612Permit(owner: .zero, spender: .zero, value: max256, nonce: max256, deadline: max256)
+        #expect(try permit2612.typedData(domain: Self.usdcDomain).digest() == permit2612.digest(in: Self.usdcDomain))
     }
 }

@@ -16,21 +16,39 @@ import X402Testing
 extension DevnetIntegrationTests {
     /// A fresh payer holding test USDC (deposits are gasless: it needs no ETH).
     static func fundedPayer(_ rpc: RPCClient) async throws -> (key: PrivateKey, hex: String) {
-        let hex = "0x" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 1...255)) }.joined()
+        let hex = freshKeyHex()
         let key = try PrivateKey(hex: hex)
         _ = try await rpc.request("devnet_mint", [.string(Devnet.testUSDC.lowercased), .string(key.address.lowercased), .string("0xf4240")])
         return (key, hex)
     }
 
-    static func buyer(_ key: PrivateKey, rpc: RPCClient, storage: any ClientChannelStorage = InMemoryClientChannelStorage())
+    /// A random private key as hex (for a child process's environment).
+    static func freshKeyHex() -> String { "0x" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 1...255)) }.joined() }
+
+    /// Our buyer for `key` on the devnet; `configure` sets limits and session bounds (the clock is chain-aligned first).
+    static func buyer(_ key: PrivateKey, rpc: RPCClient, storage: any ClientChannelStorage = InMemoryClientChannelStorage(),
+                      wallet: (any TypedDataSigner)? = nil, voucherSigner: (any TypedDataSigner)? = nil,
+                      configure: (inout BatchSettlementClientConfiguration) -> Void = { _ in })
         async throws -> (BatchSettlementClientScheme, X402PayingHTTPClient) {
         let reader = RPCChannelChainReader(rpc: rpc, network: "eip155:84532")
         var configuration = BatchSettlementClientConfiguration()
         configuration.clock = try await reader.chainAlignedClock()  // other tests move the devnet's clock ahead
-        let scheme = try BatchSettlementClientScheme(wallet: PrivateKeySigner(key), storage: storage, chainReader: reader,
-                                                     configuration: configuration)
+        configure(&configuration)
+        let scheme = try BatchSettlementClientScheme(wallet: wallet ?? PrivateKeySigner(key), voucherSigner: voucherSigner, storage: storage,
+                                                     chainReader: reader, configuration: configuration)
         let client = X402Client().register(scheme, for: .family("eip155"))
         return (scheme, X402PayingHTTPClient(client: client, logger: Logger(label: "test.buyer")))
+    }
+
+    /// Refund requests over AsyncHTTPClient.
+    static let refundTransport: RefundTransport = { url, headers in
+        var request = HTTPClientRequest(url: url)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        var fields: [String: String] = [:]
+        for header in response.headers { fields[header.name] = header.value }
+        return RefundHTTPResponse(status: Int(response.status.code), headers: fields)
     }
 
     @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
@@ -73,16 +91,7 @@ extension DevnetIntegrationTests {
 
         // 10 500 charged passes the 10 000 deposited: the recovered client topped the channel up. It asks for a
         // partial refund of what is left.
-        let transport: RefundTransport = { url, headers in
-            var request = HTTPClientRequest(url: url)
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-            _ = try await response.body.collect(upTo: 1 << 20)
-            var fields: [String: String] = [:]
-            for header in response.headers { fields[header.name] = header.value }
-            return RefundHTTPResponse(status: Int(response.status.code), headers: fields)
-        }
-        let refund = try await recovered.refund(url: url + "/weather", amount: 2000, transport: transport)
+        let refund = try await recovered.refund(url: url + "/weather", amount: 2000, transport: Self.refundTransport)
         #expect(refund.success && refund.amount == "2000")
 
         // On chain: the claim after the seller stops equals every charge.
@@ -97,21 +106,8 @@ extension DevnetIntegrationTests {
         defer { stack.cleanup() }
         let url = try stack.startSeller().url
         let (key, keyHex) = try await Self.fundedPayer(stack.rpc)
-        let state = stack.directory + "/buyer"
         func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: ListeningProcess.binary)
-            process.arguments = arguments + ["--state-dir", state, "--rpc-url", stack.rpcURL]
-            var env = ProcessInfo.processInfo.environment
-            env["EVM_PRIVATE_KEY"] = keyHex
-            process.environment = env
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+            try stack.buyerCommand(arguments, environment: ["EVM_PRIVATE_KEY": keyHex])
         }
         // Two runs: the channel state survives between them (the second is a voucher, not a deposit).
         let first = try run(["pay", url + "/weather"])
@@ -134,21 +130,9 @@ extension DevnetIntegrationTests {
         let url = try stack.startSeller().url
         let (key, keyHex) = try await Self.fundedPayer(stack.rpc)
         try await stack.rpc.devnetSetBalance(key.address, UInt256(UInt64(1_000_000_000_000_000_000)))  // gas for its own transactions
-        let state = stack.directory + "/buyer"
         func run(_ arguments: [String]) throws -> (status: Int32, out: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: ListeningProcess.binary)
-            process.arguments = arguments + ["--state-dir", state, "--rpc-url", stack.rpcURL]
-            var env = ProcessInfo.processInfo.environment
-            env["EVM_PRIVATE_KEY"] = keyHex
-            process.environment = env
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let o = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: o, as: UTF8.self))
+            let result = try stack.buyerCommand(arguments, environment: ["EVM_PRIVATE_KEY": keyHex])
+            return (result.status, result.out)
         }
         #expect(try run(["pay", url + "/weather"]).status == 0)
         #expect(try run(["pay", url + "/weather"]).status == 0)

@@ -19,29 +19,14 @@ final class FacilitatorProcess: @unchecked Sendable {
     let url: String
 
     init(rpcURL: String, dataDir: String, environment extra: [String: String] = [:], arguments: [String] = []) throws {
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["facilitator", "--rpc-url", rpcURL, "--network", "eip155:84532", "--port", "0", "--data-dir", dataDir,
-                             "--receipt-timeout", "30"] + arguments
-        var env = ProcessInfo.processInfo.environment
-        env["X402_RELAYER_KEYS"] = Devnet.accounts[4].privateKeyHex
-        env["X402_AUTHORIZER_KEY"] = Devnet.accounts[6].privateKeyHex
-        env["X402_LOG_LEVEL"] = "warning"
-        env["X402_DATABASE_URL"] = nil  // the journal file under dataDir is what these tests restart on
+        var env: [String: String?] = ["X402_RELAYER_KEYS": Devnet.accounts[4].privateKeyHex, "X402_AUTHORIZER_KEY": Devnet.accounts[6].privateKeyHex,
+                                      "X402_LOG_LEVEL": "warning"]
         for (k, v) in extra { env[k] = v }
-        process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // The first stdout line says where it listens.
-        var line = [UInt8]()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            guard let b = byte.first else { throw FixtureError(description: "facilitator exited before listening") }
-            if b == UInt8(ascii: "\n") { break }
-            line.append(b)
+        let arguments = ["facilitator", "--rpc-url", rpcURL, "--network", "eip155:84532", "--port", "0", "--data-dir", dataDir,
+                         "--receipt-timeout", "30"] + arguments
+        guard let text = try startChild(process, Self.binary, arguments, environment: env) else {
+            throw FixtureError(description: "facilitator exited before listening")
         }
-        let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("listening ") else { throw FixtureError(description: "unexpected first line \(text)") }
         url = String(text.dropFirst("listening ".count))
     }

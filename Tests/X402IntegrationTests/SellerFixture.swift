@@ -10,6 +10,49 @@ import X402EVMRPC
 import X402EVMRelayer
 import X402Testing
 
+/// Starts `process` running `executable ARGUMENTS` with this process's environment changed by `environment` (a nil
+/// value removes the variable) and stderr discarded; returns the first line it prints on stdout (nil: it exited first).
+///
+/// `X402_DATABASE_URL` is always removed: state goes to the test's directories, and a shared PostgreSQL journal would
+/// mix relayer nonces across devnets.
+func startChild(_ process: Process, _ executable: String, _ arguments: [String], environment: [String: String?]) throws -> String? {
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["X402_DATABASE_URL"] = nil
+    for (k, v) in environment { env[k] = v }
+    process.environment = env
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var line = [UInt8]()
+    while true {
+        guard let b = out.fileHandleForReading.readData(ofLength: 1).first else { return nil }
+        if b == UInt8(ascii: "\n") { break }
+        line.append(b)
+    }
+    return String(decoding: line, as: UTF8.self)
+}
+
+/// Runs `x402 ARGUMENTS` to completion with this process's environment changed by `environment` (a nil value removes
+/// the variable); returns the exit status, stdout and stderr.
+func runX402(_ arguments: [String], environment: [String: String?]) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: ListeningProcess.binary)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    process.environment = env
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
 /// An `x402` subcommand started as a real process that prints `listening URL` once ready.
 final class ListeningProcess: @unchecked Sendable {
     static var binary: String { FacilitatorProcess.binary }
@@ -18,27 +61,11 @@ final class ListeningProcess: @unchecked Sendable {
     let url: String
 
     init(_ arguments: [String], environment extra: [String: String]) throws {
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["X402_LOG_LEVEL"] = "warning"
-        // State goes to the test's directories: a shared PostgreSQL journal would mix relayer nonces across devnets.
-        env["X402_DATABASE_URL"] = nil
+        var env: [String: String?] = ["X402_LOG_LEVEL": "warning"]
         for (k, v) in extra { env[k] = v }
-        process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = [UInt8]()
-        while true {
-            guard let b = out.fileHandleForReading.readData(ofLength: 1).first else {
-                throw FixtureError(description: "x402 \(arguments.first ?? "") exited before listening")
-            }
-            if b == UInt8(ascii: "\n") { break }
-            line.append(b)
+        guard let text = try startChild(process, Self.binary, arguments, environment: env) else {
+            throw FixtureError(description: "x402 \(arguments.first ?? "") exited before listening")
         }
-        let text = String(decoding: line, as: UTF8.self)
         guard text.hasPrefix("listening ") else { throw FixtureError(description: "unexpected first line \(text)") }
         url = String(text.dropFirst("listening ".count))
     }
@@ -153,23 +180,35 @@ final class SellerStack: @unchecked Sendable {
     /// Runs `x402 channels ARGS` against this stack's facilitator and seller storage; returns stdout.
     func channels(_ arguments: [String], storage: String? = nil, ownKey: Bool = true,
                   environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ListeningProcess.binary)
-        process.arguments = ["channels"] + arguments + ["--facilitator", facilitator.url, "--pay-to", payTo.checksummed,
-                                                        "--network", "eip155:84532", "--storage", storage ?? "file:\(directory)/seller"]
-        var env = ProcessInfo.processInfo.environment
-        env["X402_LOG_LEVEL"] = "warning"
+        var env: [String: String?] = ["X402_LOG_LEVEL": "warning"]
         if ownKey { env["X402_AUTHORIZER_KEY"] = Self.sellerAuthorizer.privateKeyHexForTests }
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try runX402(["channels"] + arguments + ["--facilitator", facilitator.url, "--pay-to", payTo.checksummed,
+                                                           "--network", "eip155:84532", "--storage", storage ?? "file:\(directory)/seller"],
+                              environment: env)
+        return (run.status, run.out)
     }
+}
+
+extension SellerStack {
+    /// Runs a buyer command (`x402 pay|refund|wallet|withdraw ARGS`) on this stack's chain with its state in
+    /// `DIRECTORY/buyer`; keys come through `environment`, never argv. Returns the exit status, stdout and stderr.
+    func buyerCommand(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, out: String, err: String) {
+        var env: [String: String?] = ["X402_DATABASE_URL": nil]
+        for (k, v) in environment { env[k] = v }
+        return try runX402(arguments + ["--state-dir", directory + "/buyer", "--rpc-url", rpcURL], environment: env)
+    }
+
+    /// The payer's token balance and a channel's on-chain state, to show that a refused payment changed nothing.
+    func payerState(_ payer: Address, _ config: ChannelConfig) async throws -> PayerChainState {
+        PayerChainState(tokens: try await tokenBalance(payer), channel: try await onchainChannel(config))
+    }
+}
+
+/// A payer's token balance and one of its channels on chain.
+struct PayerChainState: Equatable {
+    var tokens: UInt256
+    var channel: OnchainChannel
 }
 
 extension PrivateKey {

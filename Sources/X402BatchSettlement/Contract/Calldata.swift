@@ -111,6 +111,11 @@ public enum BatchSettlementCalldata {
         try ABIs.allowance.encodeCall([.address(owner), .address(spender)])
     }
 
+    /// EIP-2612 `nonces(owner)`; decode with ``decodeUInt256(_:)``.
+    public static func nonces(owner: Address) throws(ABIError) -> [UInt8] {
+        try ABIs.nonces.encodeCall([.address(owner)])
+    }
+
     /// ERC-1271 `isValidSignature(hash, signature)`; check the result with ``isERC1271MagicValue(_:)``.
     public static func isValidSignature(hash: Bytes32, signature: [UInt8]) throws(ABIError) -> [UInt8] {
         try ABIs.isValidSignature.encodeCall([.bytes32(hash), .bytes(signature)])

@@ -24,4 +24,6 @@ public enum BatchSettlement {
     public static let domainName = "x402 Batch Settlement"
     /// EIP-712 domain version of the settlement contract.
     public static let domainVersion = "1"
+    /// The `PaymentPayload.extensions` key of EIP-2612 gas sponsoring for Permit2 deposits (protocol.md B.6).
+    public static let eip2612GasSponsoringKey = "eip2612GasSponsoring"
 }

@@ -37,6 +37,8 @@ extension BatchSettlement {
         public static let depositWitnessTypeString = "DepositWitness witness)" + depositWitness + tokenPermissions
         /// The full `PermitWitnessTransferFrom` type with the deposit witness.
         public static let permitWitnessTransferFrom = permit2WitnessStub + depositWitnessTypeString
+        /// EIP-2612 `Permit`, signed on the token's domain for the `eip2612GasSponsoring` extension.
+        public static let eip2612Permit = "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
     }
 
     /// `keccak256` of each ``TypeString``.
@@ -63,6 +65,8 @@ extension BatchSettlement {
         public static let depositWitness = Keccak256.hash(TypeString.depositWitness)
         /// `PermitWitnessTransferFrom` type hash with the deposit witness: `0x436a25c0…cc52`.
         public static let permitWitnessTransferFrom = Keccak256.hash(TypeString.permitWitnessTransferFrom)
+        /// EIP-2612 `Permit` type hash: `0x6e71edae…6126c9`.
+        public static let eip2612Permit = Keccak256.hash(TypeString.eip2612Permit)
     }
 
     static let domainNameHash = Keccak256.hash(domainName)

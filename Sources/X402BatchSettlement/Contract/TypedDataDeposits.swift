@@ -182,3 +182,59 @@ public struct PermitWitnessTransferFrom: Hashable, Sendable {
         return try! EIP712TypedData(types: types, primaryType: "PermitWitnessTransferFrom", domain: domain, message: message)
     }
 }
+
+/// EIP-2612 `Permit(owner, spender, value, nonce, deadline)` on the token's own domain: the payer's off-chain
+/// approval that the `eip2612GasSponsoring` extension carries, so the Permit2 collector can run `permit` before
+/// the transfer and a payer without a Permit2 allowance sends no transaction (protocol.md B.6).
+public struct EIP2612Permit: Hashable, Sendable {
+    /// The token holder (the payer).
+    public var owner: Address
+    /// Who may spend: Permit2 (its canonical address) for gas sponsoring.
+    public var spender: Address
+    /// The allowance granted; must equal the deposit amount.
+    public var value: UInt256
+    /// The token's `nonces(owner)`.
+    public var nonce: UInt256
+    /// Unix seconds after which the token rejects the permit.
+    public var deadline: UInt256
+
+    /// Creates a permit; `spender` defaults to Permit2.
+    public init(owner: Address, spender: Address = BatchSettlement.permit2Address, value: UInt256, nonce: UInt256, deadline: UInt256) {
+        self.owner = owner
+        self.spender = spender
+        self.value = value
+        self.nonce = nonce
+        self.deadline = deadline
+    }
+
+    /// `hashStruct(Permit)`.
+    public var structHash: Bytes32 {
+        TypedDataWords.hash(count: 6) { p in
+            BatchSettlement.TypeHash.eip2612Permit.write(to: p)
+            owner.word.write(to: p + 32)
+            spender.word.write(to: p + 64)
+            value.word.write(to: p + 96)
+            nonce.word.write(to: p + 128)
+            deadline.word.write(to: p + 160)
+        }
+    }
+
+    /// The digest the owner signs under the token's domain (`name`, `version`, `chainId`, token).
+    public func digest(in domain: ERC3009Domain) -> Bytes32 {
+        EIP712Domain.digest(domainSeparator: domain.separator, structHash: structHash)
+    }
+
+    /// The permit as general typed data.
+    public func typedData(domain: ERC3009Domain) -> EIP712TypedData {
+        let fields: [EIP712Field] = [
+            .init(name: "owner", type: "address"), .init(name: "spender", type: "address"), .init(name: "value", type: "uint256"),
+            .init(name: "nonce", type: "uint256"), .init(name: "deadline", type: "uint256"),
+        ]
+        let message: EIP712Value = [
+            "owner": .address(owner), "spender": .address(spender), "value": .uint(value), "nonce": .uint(nonce),
+            "deadline": .uint(deadline),
+        ]
+        // Constant, valid declarations: construction cannot fail.
+        return try! EIP712TypedData(types: ["Permit": fields], primaryType: "Permit", domain: domain.eip712Domain, message: message)
+    }
+}

@@ -111,3 +111,15 @@ extension PermitWitnessTransferFrom {
         try signature.recoverAddress(digest: digest(chainId: chainId))
     }
 }
+
+extension EIP2612Permit {
+    /// Signs this permit under the token's domain as typed data (the owner): any signer, including smart wallets.
+    public func signTypedData(with signer: some TypedDataSigner, in domain: ERC3009Domain) async throws -> SignatureBytes {
+        try await BatchSettlement.signTypedData(signer, digest: { digest(in: domain) }, typedData: { typedData(domain: domain) })
+    }
+
+    /// The address whose key produced `signature` over this permit.
+    public func recoverSigner(_ signature: Signature, in domain: ERC3009Domain) throws(SignatureError) -> Address {
+        try signature.recoverAddress(digest: digest(in: domain))
+    }
+}
