@@ -196,7 +196,7 @@ let package = Package(
         // MARK: Testing support and tools
         .target(
             name: "X402Testing",
-            dependencies: ["X402EVM", "X402EVMRPC", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["X402EVM", "X402EVMRPC", "X402Core", "X402BatchSettlement", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -269,7 +269,7 @@ let package = Package(
             name: "X402BatchSettlementServerTests",
             dependencies: [
                 "X402BatchSettlement", "X402BatchSettlementServer", "X402Core", "X402EVM", "X402EVMRPC", "X402JSON",
-                "X402ChannelStorageContract",
+                "X402ChannelStorageContract", "X402Testing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

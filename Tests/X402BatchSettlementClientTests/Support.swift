@@ -8,56 +8,8 @@ import X402Core
 import X402EVM
 import X402Testing
 
-/// A scripted facilitator (copied and trimmed from the seller tests): answers verify with a chain snapshot it
-/// keeps, settles deposits and refunds against it.
-final class ScriptedFacilitator: FacilitatorClient {
-    struct Chain: Sendable {
-        var balance: UInt128 = 0
-        var totalClaimed: UInt128 = 0
-        var refundNonce: UInt64 = 0
-    }
-
-    let chain = Mutex(Chain())
-    let settles = Mutex<[PaymentPayload]>([])
-
-    func snapshot(_ id: Bytes32) -> JSONObject {
-        chain.withLock { c in
-            ["channelId": .string(id.hex), "balance": .string(String(c.balance)), "totalClaimed": .string(String(c.totalClaimed)),
-             "withdrawRequestedAt": .number(JSONNumber(0)), "refundNonce": .string(String(c.refundNonce))]
-        }
-    }
-
-    func verify(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> VerifyResponse {
-        let parsed = try BatchSettlementPayload(payload)
-        return VerifyResponse(isValid: true, payer: parsed.channelConfig?.payer.checksummed, extra: snapshot(parsed.voucher!.channelId))
-    }
-
-    func settle(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> SettleResponse {
-        settles.withLock { $0.append(payload) }
-        switch try BatchSettlementPayload(payload) {
-        case .deposit(let d):
-            chain.withLock { $0.balance += d.deposit.amount.value }
-            return SettleResponse(success: true, payer: d.channelConfig.payer.checksummed, transaction: "0x" + String(repeating: "ab", count: 32),
-                                  network: requirements.network, amount: d.deposit.amount.description,
-                                  extra: ["channelState": .object(snapshot(d.voucher.channelId))])
-        case .enrichedRefund(let r):
-            chain.withLock {
-                $0.totalClaimed = r.claims.map(\.totalClaimed.value).max() ?? $0.totalClaimed
-                $0.balance -= r.amount.value
-                $0.refundNonce += 1
-            }
-            return SettleResponse(success: true, payer: r.channelConfig.payer.checksummed, transaction: "0x" + String(repeating: "cd", count: 32),
-                                  network: requirements.network, amount: r.amount.description,
-                                  extra: ["channelState": .object(snapshot(r.voucher.channelId))])
-        default:
-            return .failure(.invalidPayload, network: requirements.network)
-        }
-    }
-
-    func supported() async throws -> SupportedResponse {
-        SupportedResponse(kinds: [SupportedKind(scheme: "batch-settlement", network: "eip155:84532")])
-    }
-}
+/// The shared scripted facilitator (X402Testing), under the name these tests use.
+typealias ScriptedFacilitator = ScriptedBatchSettlementFacilitator
 
 /// What the seller answered to one request.
 struct Answer {

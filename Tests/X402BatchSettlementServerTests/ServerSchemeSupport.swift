@@ -6,70 +6,10 @@ import X402BatchSettlementServer
 import X402Core
 import X402EVM
 import X402JSON
+import X402Testing
 
-/// A scripted facilitator for the seller scheme's unit tests: records every call, answers verify with a chain
-/// snapshot it keeps, and settles deposits and refunds against that snapshot.
-final class ScriptedFacilitator: FacilitatorClient {
-    struct Chain: Sendable {
-        var balance: UInt128 = 0
-        var totalClaimed: UInt128 = 0
-        var withdrawRequestedAt: UInt64 = 0
-        var refundNonce: UInt64 = 0
-    }
-
-    let chain = Mutex(Chain())
-    let verifies = Mutex<[PaymentPayload]>([])
-    let settles = Mutex<[PaymentPayload]>([])
-    let advertisedAuthorizer: Address?
-    let failSettle = Mutex(false)
-
-    init(advertisedAuthorizer: Address? = nil) { self.advertisedAuthorizer = advertisedAuthorizer }
-
-    func snapshot(_ id: Bytes32) -> JSONObject {
-        chain.withLock { c in
-            ["channelId": .string(id.hex), "balance": .string(String(c.balance)), "totalClaimed": .string(String(c.totalClaimed)),
-             "withdrawRequestedAt": .number(JSONNumber(c.withdrawRequestedAt)), "refundNonce": .string(String(c.refundNonce))]
-        }
-    }
-
-    func verify(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> VerifyResponse {
-        verifies.withLock { $0.append(payload) }
-        let parsed = try BatchSettlementPayload(payload)
-        return VerifyResponse(isValid: true, payer: parsed.channelConfig?.payer.checksummed, extra: snapshot(parsed.voucher!.channelId))
-    }
-
-    func settle(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> SettleResponse {
-        settles.withLock { $0.append(payload) }
-        if failSettle.withLock({ $0 }) {
-            return .failure(ErrorReason(BatchSettlementErrorCode.depositTransactionFailed), network: requirements.network)
-        }
-        let parsed = try BatchSettlementPayload(payload)
-        switch parsed {
-        case .deposit(let d):
-            chain.withLock { $0.balance += d.deposit.amount.value }
-            return SettleResponse(success: true, payer: d.channelConfig.payer.checksummed, transaction: "0x" + String(repeating: "ab", count: 32),
-                                  network: requirements.network, amount: d.deposit.amount.description,
-                                  extra: ["channelState": .object(snapshot(d.voucher.channelId))])
-        case .enrichedRefund(let r):
-            chain.withLock {
-                $0.totalClaimed = r.claims.map(\.totalClaimed.value).max() ?? $0.totalClaimed
-                $0.balance -= r.amount.value
-                $0.refundNonce += 1
-            }
-            return SettleResponse(success: true, payer: r.channelConfig.payer.checksummed, transaction: "0x" + String(repeating: "cd", count: 32),
-                                  network: requirements.network, amount: r.amount.description,
-                                  extra: ["channelState": .object(snapshot(r.voucher.channelId))])
-        default:
-            return .failure(.invalidPayload, network: requirements.network)
-        }
-    }
-
-    func supported() async throws -> SupportedResponse {
-        var extra: JSONObject? = nil
-        if let advertisedAuthorizer { extra = ["receiverAuthorizer": .string(advertisedAuthorizer.checksummed)] }
-        return SupportedResponse(kinds: [SupportedKind(scheme: "batch-settlement", network: "eip155:84532", extra: extra)])
-    }
-}
+/// The shared scripted facilitator (X402Testing), under the name these tests use.
+typealias ScriptedFacilitator = ScriptedBatchSettlementFacilitator
 
 /// A test clock in unix milliseconds.
 final class SchemeClock: Sendable {
