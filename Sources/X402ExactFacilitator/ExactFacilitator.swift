@@ -124,29 +124,44 @@ public final class ExactFacilitator: SchemeNetworkFacilitator {
         }
     }
 
-    /// The SDK's diagnosis of a failed simulation: nonce state (no `authorizationState`: not ERC-3009), the domain
-    /// name and version, then the balance.
+    /// The SDK's diagnosis of a failed simulation: nonce state (a token that reverts on `authorizationState` is not
+    /// ERC-3009; a node that cannot answer leaves the generic code), the domain name and version, then the balance.
     func diagnose(_ p: ExactCheckedPayment) async -> ExactErrorCode {
         let auth = p.payload.authorization
-        func read(_ function: ABIFunction, _ args: [ABIValue]) async -> ABIValue? {
-            guard let data = try? function.encodeCall(args), let answer = try? await relayer.call(to: p.token, data: data) else {
-                return nil
+        /// The decoded first output; `.failure(true)` when the call reverted, `.failure(false)` when it could not be made.
+        func read(_ function: ABIFunction, _ args: [ABIValue]) async -> Result<ABIValue, DiagnosisReadFailure> {
+            guard let data = try? function.encodeCall(args) else { return .failure(DiagnosisReadFailure(reverted: false)) }
+            do {
+                let answer = try await relayer.call(to: p.token, data: data)
+                guard let value = try? function.decodeOutput(answer).first else { return .failure(DiagnosisReadFailure(reverted: true)) }
+                return .success(value)
+            } catch {
+                return .failure(DiagnosisReadFailure(reverted: error.revertData != nil))
             }
-            return try? function.decodeOutput(answer).first
         }
         async let used = read(TokenABI.authorizationState, [.address(auth.from), .bytes32(auth.nonce)])
         async let name = read(TokenABI.name, [])
         async let version = read(TokenABI.version, [])
         async let balance = read(TokenABI.balanceOf, [.address(auth.from)])
-        guard let state = await used?.asBool else { return .eip3009NotSupported }
-        if state { return .nonceAlreadyUsed }
-        if let n = await name?.asString, n != p.domain.name { return .tokenNameMismatch }
-        if let v = await version?.asString, v != p.domain.version { return .tokenVersionMismatch }
-        if let b = await balance?.asUInt256, b < auth.value { return .insufficientBalance }
+        switch await used {
+        case .failure(let failure): return failure.reverted ? .eip3009NotSupported : .transactionSimulationFailed
+        case .success(let state):
+            guard let state = state.asBool else { return .eip3009NotSupported }
+            if state { return .nonceAlreadyUsed }
+        }
+        if case .success(let n) = await name, let text = n.asString, text != p.domain.name { return .tokenNameMismatch }
+        if case .success(let v) = await version, let text = v.asString, text != p.domain.version { return .tokenVersionMismatch }
+        if case .success(let b) = await balance, let amount = b.asUInt256, amount < auth.value { return .insufficientBalance }
         return .transactionSimulationFailed
     }
 
     func failure(_ code: ExactErrorCode, _ p: ExactCheckedPayment, _ message: String? = nil) -> ExactRuleFailure {
         ExactRuleFailure(ErrorReason(code), message: message.map { String($0.prefix(300)) }, payer: p.payer)
     }
+}
+
+/// Why a read of the simulation diagnosis failed: the token reverted (or answered garbage), or the node could not be
+/// asked.
+struct DiagnosisReadFailure: Error {
+    var reverted: Bool
 }

@@ -145,6 +145,11 @@ extension DevnetIntegrationTests {
         let noToken = ExactFixture.requirements(payTo: payTo, asset: scratchAddress(307))
         #expect(await code(f.payment(auth, accepted: noToken), noToken) == "invalid_exact_evm_payload_signature")
         #expect(await code(f.payment(auth, token: scratchAddress(307), accepted: noToken), noToken) == "asset_not_deployed_contract")
+        // A contract that reverts everything with an unnamed error: the diagnosis finds no authorizationState.
+        let notERC3009 = scratchAddress(UInt64(311 + WallClock.millis() % 100_000))
+        try await f.rpc.devnetSetCode(notERC3009, revertingCode)
+        let other = ExactFixture.requirements(payTo: payTo, asset: notERC3009)
+        #expect(await code(f.payment(auth, token: notERC3009, accepted: other), other) == "invalid_exact_evm_eip3009_not_supported")
         let poor = try await ExactFixture(payerFunds: 0)
         let poorPayment = poor.payment(poor.authorization(now: try await poor.now(), to: payTo), accepted: requirements)
         #expect(await code(poorPayment) == "invalid_exact_evm_insufficient_balance")
