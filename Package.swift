@@ -5,7 +5,7 @@ import PackageDescription
 //   X402JSON, X402Primitives (pure Swift, no C)
 //     → X402EVM (+ CSecp256k1) → X402EVMRPC
 //     → X402Core (wire, roles; no C library, no HTTP framework)
-//     → X402EVMMechanisms (EVM money and assets) → X402BatchSettlement
+//     → X402EVMMechanisms (EVM money, assets, ERC-3009) → X402BatchSettlement, X402Exact
 //     → adapters → X402CLI
 // A buyer-only app links no server framework.
 let strict: [SwiftSetting] = [
@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "X402BatchSettlement", targets: ["X402BatchSettlement"]),
         .library(name: "X402BatchSettlementServer", targets: ["X402BatchSettlementServer"]),
         .library(name: "X402BatchSettlementClient", targets: ["X402BatchSettlementClient"]),
+        .library(name: "X402Exact", targets: ["X402Exact"]),
+        .library(name: "X402ExactFacilitator", targets: ["X402ExactFacilitator"]),
         .library(name: "X402AsyncHTTPClient", targets: ["X402AsyncHTTPClient"]),
         .library(name: "X402URLSession", targets: ["X402URLSession"]),
         .library(name: "X402EVMRelayer", targets: ["X402EVMRelayer"]),
@@ -128,6 +130,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The `exact` scheme (ERC-3009 transferWithAuthorization): wire, offline rules, client and server schemes.
+        // No relayer, RPC or server framework: a buyer-only app stays small.
+        .target(
+            name: "X402Exact",
+            dependencies: ["X402Core", "X402EVM", "X402EVMMechanisms", "X402JSON"],
+            swiftSettings: strict
+        ),
         // Adapter: the buyer's HTTP wrapper over URLSession (FoundationNetworking on Linux).
         .target(
             name: "X402URLSession",
@@ -164,6 +173,15 @@ let package = Package(
                 "X402BatchSettlement", "X402EVMRelayer", "X402Core", "X402EVM", "X402EVMRPC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // The `exact` facilitator scheme: verify against the chain, settle through the shared relayer.
+        .target(
+            name: "X402ExactFacilitator",
+            dependencies: [
+                "X402Exact", "X402EVMRelayer", "X402EVMMechanisms", "X402Core", "X402EVM", "X402EVMRPC", "X402JSON",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -205,6 +223,7 @@ let package = Package(
                 "X402EVM", "X402Core", "X402EVMMechanisms", "X402BatchSettlement",
                 "X402EVMRPC", "X402EVMRelayer", "X402BatchSettlementFacilitator", "X402Postgres", "X402Hummingbird",
                 "X402BatchSettlementServer", "X402AsyncHTTPClient", "X402BatchSettlementClient", "X402Testing",
+                "X402Exact", "X402ExactFacilitator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -282,6 +301,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "X402ExactTests",
+            dependencies: ["X402Exact", "X402ExactFacilitator", "X402EVMMechanisms", "X402Core", "X402EVM", "X402EVMRPC", "X402JSON"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "X402URLSessionTests",
             dependencies: ["X402URLSession", "X402Core", "X402Testing"],
             swiftSettings: strict
@@ -326,7 +350,9 @@ let package = Package(
                 "X402Testing", "X402EVMRPC", "X402EVM", "X402Core", "X402BatchSettlement",
                 "X402BatchSettlementFacilitator", "X402EVMRelayer", "X402Hummingbird", "X402AsyncHTTPClient",
                 "X402BatchSettlementServer", "X402Postgres", "X402JSON", "X402BatchSettlementClient", "X402URLSession",
+                "X402Exact", "X402ExactFacilitator", "X402EVMMechanisms",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,5 +1,4 @@
 import Logging
-import Synchronization
 import X402BatchSettlement
 import X402Core
 import X402EVM
@@ -79,12 +78,7 @@ public final class BatchSettlementClientScheme: SchemeNetworkClient {
     /// Chain access for recovery, when available.
     public let chainReader: (any ChannelChainReader)?
     let logger: Logger
-    private let ledger = Mutex<[String: [LedgerEntry]]>([:])
-
-    private struct LedgerEntry: Sendable {
-        var at: UInt64
-        var amount: UInt128
-    }
+    private let ledger = SpendingLedger()
 
     /// Creates the scheme. `voucherSigner` defaults to `wallet` (then `payerAuthorizer == payer`).
     ///
@@ -204,52 +198,32 @@ public final class BatchSettlementClientScheme: SchemeNetworkClient {
 
     /// Refuses when the session key expired or the request's origin is not allowed.
     func checkSession(requestURL: String?) throws(BatchSettlementClientError) {
-        guard let session = configuration.session else { return }
-        if let expiry = session.expiresAt, configuration.clock() >= expiry { throw .sessionExpired(expiresAt: expiry) }
-        if let allowed = session.allowedOrigins {
-            guard let url = requestURL, let origin = Origin.normalize(url) else { throw .originUnknown }
-            guard allowed.contains(origin) else { throw .originNotAllowed(origin) }
+        do { try configuration.session?.check(requestURL: requestURL, now: configuration.clock()) } catch {
+            switch error {
+            case .expired(let expiry): throw .sessionExpired(expiresAt: expiry)
+            case .originUnknown: throw .originUnknown
+            case .originNotAllowed(let origin): throw .originNotAllowed(origin)
+            }
         }
     }
 
     /// Reserves `amount` of the origin's budget in the current window (throws when it would exceed it).
     private func reserveBudget(origin: String, amount: UInt128, now: UInt64) throws(BatchSettlementClientError) {
         guard let budget = configuration.limits.budget else { return }
-        let window = UInt64(max(0, budget.window.components.seconds))
-        let result: Result<Void, BatchSettlementClientError> = ledger.withLock { ledger in
-            var entries = ledger[origin, default: []].filter { now < $0.at &+ window }
-            var spent: UInt128 = 0
-            for e in entries { spent = spent.addingReportingOverflow(e.amount).partialValue }
-            let (total, overflow) = spent.addingReportingOverflow(amount)
-            guard !overflow, total <= budget.perOrigin else {
-                return .failure(.limitExceeded(.budgetPerOrigin, requested: overflow ? .max : total, limit: budget.perOrigin))
-            }
-            entries.append(LedgerEntry(at: now, amount: amount))
-            ledger[origin] = entries
-            return .success(())
+        if let total = ledger.reserve(origin: origin, amount: amount, now: now, budget: budget) {
+            throw .limitExceeded(.budgetPerOrigin, requested: total, limit: budget.perOrigin)
         }
-        try result.get()
     }
 
     /// Gives back a reservation whose payment was never signed.
     private func releaseBudget(origin: String, amount: UInt128, now: UInt64) {
-        ledger.withLock { ledger in
-            guard var entries = ledger[origin],
-                  let index = entries.lastIndex(where: { $0.at == now && $0.amount == amount }) else { return }
-            entries.remove(at: index)
-            ledger[origin] = entries
-        }
+        ledger.release(origin: origin, amount: amount, now: now)
     }
 
     /// The amount authorized for `origin` (a URL or an origin) within the budget's current window.
     public func budgetSpent(origin: String) -> UInt128 {
         guard let budget = configuration.limits.budget, let key = Origin.normalize(origin) else { return 0 }
-        let now = configuration.clock()
-        let window = UInt64(max(0, budget.window.components.seconds))
-        return ledger.withLock { ledger in
-            ledger[key, default: []].filter { now < $0.at &+ window }
-                .reduce(UInt128(0)) { $0.addingReportingOverflow($1.amount).partialValue }
-        }
+        return ledger.spent(origin: key, now: configuration.clock(), budget: budget)
     }
 
     // MARK: Payments

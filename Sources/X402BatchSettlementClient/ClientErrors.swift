@@ -1,20 +1,6 @@
 import X402BatchSettlement
+import X402Core
 import X402EVM
-
-/// A spending limit of ``SpendingLimits`` that refused a payment.
-public enum SpendingLimitKind: String, Sendable, Hashable, CustomStringConvertible {
-    /// ``SpendingLimits/maxPerPayment``: the requirement's price is above it.
-    case maxPerPayment
-    /// ``SpendingLimits/maxDepositPerChannel``: the deposits signed for one channel would exceed it.
-    case maxDepositPerChannel
-    /// The deposit ceiling derived from a spend cap (`cap × depositMultiplier`, protocol.md B.15.2).
-    case depositSpendCap
-    /// ``SpendingLimits/budget``: the authorized amount for one origin in the current window would exceed it.
-    case budgetPerOrigin
-
-    /// The raw name.
-    public var description: String { rawValue }
-}
 
 /// Why a channel is distrusted: the seller answered in a way the spec's steady-state checks reject
 /// (protocol.md B.15.3). A distrusted channel signs no more vouchers or deposits; refunds stay possible.

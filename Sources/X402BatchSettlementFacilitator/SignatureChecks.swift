@@ -17,10 +17,8 @@ func signatureIsValid(digest: Bytes32, signature: [UInt8], ecdsaSigner: Address?
     if let signer = ecdsaSigner {
         return recovers(digest: digest, signature: signature, to: signer)
     }
-    guard let code = try? await reads.code(account) else { return false }
-    if code.isEmpty { return recovers(digest: digest, signature: signature, to: account) }
-    guard let call = try? BatchSettlementCalldata.isValidSignature(hash: digest, signature: signature),
-          let answer = try? await reads.relayer.call(to: account, data: call) else { return false }
-    return BatchSettlementCalldata.isERC1271MagicValue(answer)
+    return await AccountSignature.isValid(digest: digest, signature: signature, account: account,
+                                          code: { try await reads.code(account) },
+                                          call: { try await reads.relayer.call(to: account, data: $0) })
 }
 

@@ -27,7 +27,7 @@ public enum SellerChannelEvent: Sendable, Equatable {
 /// server.register(scheme, for: "eip155:*")
 /// scheme.onEvent { manager.handle($0) }   // claims on withdrawals and thresholds
 /// ```
-public final class BatchSettlementServerScheme: SchemeNetworkServer {
+public final class BatchSettlementServerScheme: EVMServerScheme {
     /// `batch-settlement`.
     public let scheme = BatchSettlement.scheme
     /// Where the channels live.
@@ -93,17 +93,6 @@ public final class BatchSettlementServerScheme: SchemeNetworkServer {
 
     // MARK: Pricing and 402 terms
 
-    /// Money (`"$0.01"`) in the network's default stablecoin, or an explicit asset amount.
-    public func parsePrice(_ price: Price, network: Network) throws -> AssetAmount {
-        try price.resolve(on: network)
-    }
-
-    /// The asset's decimals when it is a default asset.
-    public func assetDecimals(asset: String, network: Network) -> Int? {
-        guard let address = try? Address(hex: asset) else { return nil }
-        return DefaultAssets.find(asset: address, on: network)?.decimals
-    }
-
     /// Adds the channel terms (B.9.1): `receiverAuthorizer` (own key, else the facilitator's), `withdrawDelay`,
     /// the token's `name`/`version` and transfer method, and `minDeposit`.
     public func enhanceRequirements(_ requirements: PaymentRequirements, supportedKind: SupportedKind,
@@ -115,14 +104,7 @@ public final class BatchSettlementServerScheme: SchemeNetworkServer {
         }
         enhanced.extra["receiverAuthorizer"] = .string(authorizer.checksummed)
         enhanced.extra["withdrawDelay"] = .number(JSONNumber(configuration.withdrawDelay))
-        let asset = (try? Address(hex: requirements.asset)).flatMap { DefaultAssets.find(asset: $0, on: requirements.network) }
-        if let asset {
-            if enhanced.extra["name"] == nil { enhanced.extra["name"] = .string(asset.name) }
-            if enhanced.extra["version"] == nil { enhanced.extra["version"] = .string(asset.version) }
-            if enhanced.extra["assetTransferMethod"] == nil, asset.transferMethod == .permit2 {
-                enhanced.extra["assetTransferMethod"] = .string(asset.transferMethod.rawValue)
-            }
-        }
+        let asset = enhanced.fillDefaultAssetExtra()
         enhanced.extra["minDeposit"] = .string(try Self.minDeposit(requirements, asset: asset).description)
         return enhanced
     }

@@ -11,6 +11,7 @@ import X402Core
 import X402EVM
 import X402EVMRPC
 import X402EVMRelayer
+import X402ExactFacilitator
 import X402Hummingbird
 import X402Postgres
 #if canImport(Glibc)
@@ -23,7 +24,7 @@ import Darwin
 struct FacilitatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "facilitator",
-        abstract: "Run a batch-settlement facilitator (POST /verify, POST /settle, GET /supported, /health, /metrics, /transactions/{hash}).",
+        abstract: "Run a batch-settlement and exact facilitator (POST /verify, POST /settle, GET /supported, /health, /metrics, /transactions/{hash}).",
         discussion: """
             Keys never come from the command line. Relayer keys: X402_RELAYER_KEYS (comma-separated hex) or \
             --relayer-key-file (one hex key per line). Receiver-authorizer key: X402_AUTHORIZER_KEY or \
@@ -110,7 +111,10 @@ struct FacilitatorCommand: AsyncParsableCommand {
             configuration: BatchSettlementFacilitatorConfiguration(chainId: chainId, authorizerKey: authorizerKey,
                                                                    requireAuthenticatedCaller: !allowUnauthenticatedSigning),
             logger: logger)
-        let facilitator = X402Facilitator().register(scheme, networks: [network]).registerExtension(BatchSettlement.eip2612GasSponsoringKey)
+        // exact beside batch-settlement: the same relayer keys, nonce lanes and journal send both schemes' transactions.
+        let exact = ExactFacilitator(relayer: relayer, configuration: ExactFacilitatorConfiguration(chainId: chainId), logger: logger)
+        let facilitator = X402Facilitator().register(scheme, networks: [network]).register(exact, networks: [network])
+            .registerExtension(BatchSettlement.eip2612GasSponsoringKey)
 
         let app = try FacilitatorHTTPServer.makeApplication(
             facilitator: facilitator,

@@ -13,6 +13,7 @@ import X402BatchSettlementServer
 import X402Core
 import X402EVM
 import X402EVMRPC
+import X402Exact
 import X402Hummingbird
 import X402Postgres
 #if canImport(Glibc)
@@ -25,10 +26,11 @@ import Darwin
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Sell an HTTP API: a paid reverse proxy (batch-settlement) with its channel manager.",
+        abstract: "Sell an HTTP API: a paid reverse proxy (batch-settlement and/or exact) with its channel manager.",
         discussion: """
             Routes: --route "GET /weather=$0.01" (repeatable) or --config FILE (JSON: upstream, payTo, network, \
-            facilitator, routes [{route, price, description, mimeType}]). The upstream may answer with a \
+            facilitator, routes [{route, price, description, mimeType, schemes}]). --scheme exact --scheme \
+            batch-settlement offers both on every route (the buyer picks). The upstream may answer with a \
             Settlement-Overrides header ({"amount":"50%"}) to charge less than the route price. \
             Receiver-authorizer key: X402_AUTHORIZER_KEY or --authorizer-key-file; without one claims and refunds \
             are signed by the facilitator for X402_FACILITATOR_API_KEY. Storage: memory, file:DIR or postgres:URL. \
@@ -43,6 +45,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "JSON file with routes and defaults.")
     var config: String?
+
+    @Option(name: .customLong("scheme"),
+            help: "A scheme every route offers, in order (repeatable): batch-settlement, exact. Default batch-settlement.")
+    var schemes: [String] = []
 
     @Option(help: "Facilitator base URL.")
     var facilitator: String?
@@ -118,8 +124,14 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger)
         let resourceServer = X402ResourceServer(facilitator: facilitatorClient)
         resourceServer.register(scheme, for: NetworkPattern(rawValue: network.rawValue))
+        resourceServer.register(ExactServerScheme(), for: NetworkPattern(rawValue: network.rawValue))
+        let known = [BatchSettlement.scheme, Exact.scheme]
+        for name in schemes + specs.flatMap({ $0.schemes ?? [] }) where !known.contains(name) {
+            throw ValidationError("unknown scheme \(name): use \(known.joined(separator: " or "))")
+        }
+        let offered = schemes.isEmpty ? [BatchSettlement.scheme] : schemes
         let table = try RouteTable(specs.map { spec in
-            let accepts = (spec.schemes ?? [BatchSettlement.scheme]).map {
+            let accepts = (spec.schemes ?? offered).map {
                 PaymentOption(scheme: $0, price: .money(.string(spec.price)), network: network, payTo: payTo.checksummed)
             }
             return (spec.pattern, RouteConfig(accepts: accepts, description: spec.description, mimeType: spec.mimeType))

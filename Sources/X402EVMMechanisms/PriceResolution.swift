@@ -19,3 +19,26 @@ extension Price {
         }
     }
 }
+
+extension DefaultAssets {
+    /// The decimals of `asset` (any-case address text) when it is a default asset of `network`.
+    public static func decimals(asset: String, network: Network) -> Int? {
+        guard let address = try? Address(hex: asset) else { return nil }
+        return find(asset: address, on: network)?.decimals
+    }
+}
+
+extension PaymentRequirements {
+    /// For a default asset, fills the token's EIP-712 `extra.name` / `extra.version` and, for a Permit2 token,
+    /// `extra.assetTransferMethod`, keeping what the route set; returns that asset (nil for other tokens).
+    @discardableResult
+    public mutating func fillDefaultAssetExtra() -> DefaultAsset? {
+        guard let address = try? Address(hex: asset), let known = DefaultAssets.find(asset: address, on: network) else { return nil }
+        if extra["name"] == nil { extra["name"] = .string(known.name) }
+        if extra["version"] == nil { extra["version"] = .string(known.version) }
+        if extra["assetTransferMethod"] == nil, known.transferMethod == .permit2 {
+            extra["assetTransferMethod"] = .string(known.transferMethod.rawValue)
+        }
+        return known
+    }
+}

@@ -159,7 +159,7 @@ struct DemoCommandTests {
     @Test func demoReportsRevenueEqualToCharges() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ListeningProcess.binary)
-        process.arguments = ["demo", "--agents", "3", "--requests", "8", "--claim-interval", "1", "--json"]
+        process.arguments = ["demo", "--agents", "3", "--exact-agents", "2", "--requests", "8", "--claim-interval", "1", "--json"]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -172,7 +172,16 @@ struct DemoCommandTests {
         #expect(report["deposits"] == 3 && report["vouchers"] == 21)
         #expect(report["revenueMatchesCharges"] == true)
         #expect(report["charged"] == report["revenueOnChain"])
-        #expect(report["exactGasPerRequest"] == "85800")
+        // Two exact buyers beside them: 16 transfers, their gas measured from the receipts (no assumed figure), the
+        // same for each transfer within a few thousand gas (cold and warm storage), and revenue covers both schemes.
+        #expect(report["exactAgents"] == 2 && report["exactRequests"] == 16 && report["exactGasMeasured"] == true)
+        #expect(report["exactCharged"] == "16000")
+        guard case .string(let exactText)? = report["exactGasPerRequest"], let exactGas = Double(exactText),
+              case .string(let batchText)? = report["gasPerPaidRequest"], let batchGas = Double(batchText) else {
+            Issue.record("gas figures missing"); return
+        }
+        #expect(exactGas > 30_000 && exactGas < 120_000, "\(exactGas)")
+        #expect(batchGas < exactGas, "batch \(batchGas) vs exact \(exactGas)")
         for key in ["gasUsed", "gasPerPaidRequest", "latencyP50Ms", "latencyP99Ms", "requestsPerSecond"] {
             guard case .string(let text)? = report[key], let value = Double(text) else { Issue.record("\(key) missing"); continue }
             #expect(value > 0, "\(key)")

@@ -1,4 +1,5 @@
 import X402EVM
+import X402EVMMechanisms
 
 /// The ABI of `x402BatchSettlement`, its deposit collectors and the token / Permit2 / Multicall3 helpers
 /// the scheme calls (protocol.md B.7). Every selector and topic is computed from the signature string.
@@ -115,13 +116,11 @@ public enum BatchSettlementABI {
     // MARK: Token, Permit2, ERC-1271, Multicall3
 
     /// ERC-3009.
-    public static let receiveWithAuthorization = function(
-        "receiveWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, bytes signature)")
+    public static let receiveWithAuthorization = TokenABI.receiveWithAuthorization
     /// ERC-3009 nonce state.
-    public static let authorizationState = function(
-        "authorizationState(address authorizer, bytes32 nonce) view returns (bool)")
+    public static let authorizationState = TokenABI.authorizationState
     /// ERC-20 balance of `account`, in atomic units.
-    public static let balanceOf = function("balanceOf(address account) view returns (uint256)")
+    public static let balanceOf = TokenABI.balanceOf
     /// ERC-20 allowance from `owner` to `spender`; a Permit2 deposit without a gas-sponsoring extension needs
     /// `allowance(payer, Permit2) ≥ amount`.
     public static let allowance = function("allowance(address owner, address spender) view returns (uint256)")
@@ -134,7 +133,7 @@ public enum BatchSettlementABI {
     public static let permitWitnessTransferFrom = function(
         "permitWitnessTransferFrom(((address token, uint256 amount) permitted, uint256 nonce, uint256 deadline) permit, (address to, uint256 requestedAmount) transferDetails, address owner, bytes32 witness, string witnessTypeString, bytes signature)")
     /// ERC-1271; returns the magic value `0x1626ba7e` when the signature is valid.
-    public static let isValidSignature = function("isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)")
+    public static let isValidSignature = TokenABI.isValidSignature
     /// Multicall3 `tryAggregate(requireSuccess, (target, callData)[]) returns ((success, returnData)[])`.
     public static let tryAggregate = function(
         "tryAggregate(bool requireSuccess, (address target, bytes callData)[] calls) returns ((bool success, bytes returnData)[] returnData)")
@@ -153,7 +152,7 @@ public enum BatchSettlementABI {
     ]
 
     /// ERC-1271 magic value returned by `isValidSignature` for a valid signature.
-    public static let erc1271MagicValue: [UInt8] = [0x16, 0x26, 0xba, 0x7e]
+    public static let erc1271MagicValue: [UInt8] = TokenABI.erc1271MagicValue
 
     // MARK: Events
 

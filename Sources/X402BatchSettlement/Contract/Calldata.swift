@@ -1,4 +1,5 @@
 import X402EVM
+import X402EVMMechanisms
 
 /// Typed calldata builders and return-data decoders for the batch-settlement contracts (protocol.md B.7).
 ///
@@ -173,7 +174,7 @@ public enum BatchSettlementCalldata {
 
     /// True when `isValidSignature` returned the ERC-1271 magic value `0x1626ba7e` (strict `bytes4` encoding).
     public static func isERC1271MagicValue(_ data: some Collection<UInt8>) -> Bool {
-        (try? ABI.decode(.fixedBytes(4), from: data))?.asBytes == ABIs.erc1271MagicValue
+        TokenABI.isERC1271MagicValue(data)
     }
 
     /// Results of `multicall(data)`.

@@ -1,4 +1,5 @@
 import X402EVM
+import X402EVMMechanisms
 
 // The batch-settlement EIP-712 types (protocol.md B.2–B.6), hashed directly: every struct member is one
 // 32-byte word, so each hash writes its words into a stack buffer and runs Keccak once, with no general
@@ -24,8 +25,7 @@ extension BatchSettlement {
         /// `claimWithSignature` batch.
         public static let claimBatch = "ClaimBatch(ClaimEntry[] claims)" + claimEntry
         /// ERC-3009 `ReceiveWithAuthorization`, signed on the token's domain for an `eip3009` deposit.
-        public static let receiveWithAuthorization =
-            "ReceiveWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
+        public static let receiveWithAuthorization = ERC3009.receiveTypeString
         /// Permit2 `TokenPermissions` (token and amount), nested in the permit.
         public static let tokenPermissions = "TokenPermissions(address token,uint256 amount)"
         /// The witness binding a Permit2 deposit signature to one channel id.
@@ -58,7 +58,7 @@ extension BatchSettlement {
         /// `ClaimBatch` type hash (on chain `CLAIM_BATCH_TYPEHASH`): `0x42bd57c0…6d57`.
         public static let claimBatch = Keccak256.hash(TypeString.claimBatch)
         /// ERC-3009 `ReceiveWithAuthorization` type hash: `0xd099cc98…3de8`.
-        public static let receiveWithAuthorization = Keccak256.hash(TypeString.receiveWithAuthorization)
+        public static let receiveWithAuthorization = ERC3009.receiveTypeHash
         /// Permit2 `TokenPermissions` type hash: `0x618358ac…06a1`.
         public static let tokenPermissions = Keccak256.hash(TypeString.tokenPermissions)
         /// `DepositWitness` type hash (the collector's `DEPOSIT_WITNESS_TYPEHASH`): `0xba000009…4479`.
@@ -109,46 +109,5 @@ public struct BatchSettlementDomain: Hashable, Sendable {
     @inlinable
     public func digest(structHash: Bytes32) -> Bytes32 {
         EIP712Domain.digest(domainSeparator: separator, structHash: structHash)
-    }
-}
-
-// MARK: Word hashing
-
-/// Keccak over a few 32-byte words in a stack buffer (the whole encoding of these structs).
-enum TypedDataWords {
-    @inline(__always)
-    static func hash(count: Int, _ fill: (UnsafeMutableRawPointer) -> Void) -> Bytes32 {
-        withUnsafeTemporaryAllocation(byteCount: 32 * count, alignment: 8) { buffer in
-            fill(buffer.baseAddress!)
-            return Keccak256.hash(UnsafeRawBufferPointer(buffer))
-        }
-    }
-
-    @inline(__always)
-    static func hash(_ a: Bytes32, _ b: Bytes32) -> Bytes32 {
-        hash(count: 2) { p in a.write(to: p); b.write(to: p + 32) }
-    }
-
-    @inline(__always)
-    static func hash(_ a: Bytes32, _ b: Bytes32, _ c: Bytes32) -> Bytes32 {
-        hash(count: 3) { p in a.write(to: p); b.write(to: p + 32); c.write(to: p + 64) }
-    }
-
-    @inline(__always)
-    static func hash(_ a: Bytes32, _ b: Bytes32, _ c: Bytes32, _ d: Bytes32) -> Bytes32 {
-        hash(count: 4) { p in a.write(to: p); b.write(to: p + 32); c.write(to: p + 64); d.write(to: p + 96) }
-    }
-
-    @inline(__always)
-    static func hash(_ a: Bytes32, _ b: Bytes32, _ c: Bytes32, _ d: Bytes32, _ e: Bytes32) -> Bytes32 {
-        hash(count: 5) { p in
-            a.write(to: p); b.write(to: p + 32); c.write(to: p + 64); d.write(to: p + 96); e.write(to: p + 128)
-        }
-    }
-
-    /// An unsigned integer as a big-endian word (ABI `uint128`, `uint40`, `uint256` low half).
-    @inline(__always)
-    static func word(_ value: UInt128) -> Bytes32 {
-        Bytes32(0, 0, UInt64(truncatingIfNeeded: value >> 64), UInt64(truncatingIfNeeded: value))
     }
 }

@@ -1,37 +1,8 @@
 import X402EVM
+import X402EVMMechanisms
 
 // Deposit authorizations: ERC-3009 `ReceiveWithAuthorization` (protocol.md B.5) and Permit2
 // `PermitWitnessTransferFrom` with the `DepositWitness` witness (B.6).
-
-/// An ERC-3009 token's EIP-712 domain (`name`, `version`, `chainId`, `verifyingContract = token`), separator
-/// computed once.
-public struct ERC3009Domain: Hashable, Sendable {
-    /// The token's EIP-712 name (`extra.name`, e.g. `"USDC"`).
-    public let name: String
-    /// The token's EIP-712 version (`extra.version`, e.g. `"2"`).
-    public let version: String
-    /// The chain id.
-    public let chainId: UInt64
-    /// The token contract.
-    public let token: Address
-    /// `hashStruct(EIP712Domain)`.
-    public let separator: Bytes32
-
-    /// Computes the separator.
-    public init(name: String, version: String, chainId: UInt64, token: Address) {
-        self.name = name
-        self.version = version
-        self.chainId = chainId
-        self.token = token
-        self.separator = TypedDataWords.hash(BatchSettlement.TypeHash.domain, Keccak256.hash(name), Keccak256.hash(version),
-                                             Bytes32(0, 0, 0, chainId), token.word)
-    }
-
-    /// The domain as a general EIP-712 domain.
-    public var eip712Domain: EIP712Domain {
-        EIP712Domain(name: name, version: version, chainId: UInt256(chainId), verifyingContract: token)
-    }
-}
 
 extension BatchSettlement {
     /// The ERC-3009 nonce of a deposit: `keccak256(channelId ‖ salt)`, binding the authorization to one channel.
@@ -41,31 +12,7 @@ extension BatchSettlement {
     }
 }
 
-/// ERC-3009 `ReceiveWithAuthorization`: the payer lets `to` pull `value` tokens within a time window.
-public struct ReceiveWithAuthorization: Hashable, Sendable {
-    /// The payer whose tokens are pulled.
-    public var from: Address
-    /// The only address that may redeem the authorization; for deposits the ERC-3009 collector.
-    public var to: Address
-    /// Tokens to transfer, in atomic units (the deposit amount).
-    public var value: UInt256
-    /// Unix seconds after which the authorization is usable (0 for deposits).
-    public var validAfter: UInt256
-    /// Unix seconds before which it must be used (now + `maxTimeoutSeconds` for deposits).
-    public var validBefore: UInt256
-    /// Single-use ERC-3009 nonce; for deposits `keccak256(channelId ‖ salt)`.
-    public var nonce: Bytes32
-
-    /// Creates an authorization with explicit fields.
-    public init(from: Address, to: Address, value: UInt256, validAfter: UInt256, validBefore: UInt256, nonce: Bytes32) {
-        self.from = from
-        self.to = to
-        self.value = value
-        self.validAfter = validAfter
-        self.validBefore = validBefore
-        self.nonce = nonce
-    }
-
+extension ReceiveWithAuthorization {
     /// The authorization of a batch-settlement deposit: `to` the ERC-3009 collector, `validAfter = 0`,
     /// nonce ``BatchSettlement/erc3009DepositNonce(channelId:salt:)``.
     public static func deposit(payer: Address, amount: UInt128, validBefore: UInt64, channelId: Bytes32, salt: Bytes32)
@@ -74,40 +21,6 @@ public struct ReceiveWithAuthorization: Hashable, Sendable {
         ReceiveWithAuthorization(from: payer, to: BatchSettlement.erc3009CollectorAddress, value: UInt256(amount),
                                  validAfter: .zero, validBefore: UInt256(validBefore),
                                  nonce: BatchSettlement.erc3009DepositNonce(channelId: channelId, salt: salt))
-    }
-
-    /// `hashStruct(ReceiveWithAuthorization)`.
-    public var structHash: Bytes32 {
-        TypedDataWords.hash(count: 7) { p in
-            BatchSettlement.TypeHash.receiveWithAuthorization.write(to: p)
-            from.word.write(to: p + 32)
-            to.word.write(to: p + 64)
-            value.word.write(to: p + 96)
-            validAfter.word.write(to: p + 128)
-            validBefore.word.write(to: p + 160)
-            nonce.write(to: p + 192)
-        }
-    }
-
-    /// The digest the payer signs under the token's domain.
-    public func digest(in domain: ERC3009Domain) -> Bytes32 {
-        EIP712Domain.digest(domainSeparator: domain.separator, structHash: structHash)
-    }
-
-    /// The authorization as general typed data.
-    public func typedData(domain: ERC3009Domain) -> EIP712TypedData {
-        let fields: [EIP712Field] = [
-            .init(name: "from", type: "address"), .init(name: "to", type: "address"), .init(name: "value", type: "uint256"),
-            .init(name: "validAfter", type: "uint256"), .init(name: "validBefore", type: "uint256"),
-            .init(name: "nonce", type: "bytes32"),
-        ]
-        let message: EIP712Value = [
-            "from": .address(from), "to": .address(to), "value": .uint(value), "validAfter": .uint(validAfter),
-            "validBefore": .uint(validBefore), "nonce": .bytes32(nonce),
-        ]
-        // Constant, valid declarations: construction cannot fail.
-        return try! EIP712TypedData(types: ["ReceiveWithAuthorization": fields], primaryType: "ReceiveWithAuthorization",
-                                    domain: domain.eip712Domain, message: message)
     }
 }
 

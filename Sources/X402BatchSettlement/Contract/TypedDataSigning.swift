@@ -12,8 +12,7 @@ extension BatchSettlement {
     static func signTypedData(
         _ signer: some TypedDataSigner, digest: () -> Bytes32, typedData: () -> EIP712TypedData
     ) async throws -> SignatureBytes {
-        if let local = signer as? PrivateKeySigner { return SignatureBytes(local.key.sign(digest: digest())) }
-        return try await signer.signTypedData(typedData())
+        try await signer.signTypedData(digest: digest, document: typedData)
     }
 }
 
@@ -74,23 +73,6 @@ extension ClaimBatch {
 
     /// The address whose key produced `signature` over this batch.
     public func recoverSigner(_ signature: Signature, in domain: BatchSettlementDomain) throws(SignatureError) -> Address {
-        try signature.recoverAddress(digest: digest(in: domain))
-    }
-}
-
-extension ReceiveWithAuthorization {
-    /// Signs this authorization under the token's domain (the payer, `from`).
-    public func sign(with signer: some Signer, in domain: ERC3009Domain) async throws -> Signature {
-        try await signer.sign(digest: digest(in: domain))
-    }
-
-    /// Signs this authorization as typed data: any signer, including smart wallets.
-    public func signTypedData(with signer: some TypedDataSigner, in domain: ERC3009Domain) async throws -> SignatureBytes {
-        try await BatchSettlement.signTypedData(signer, digest: { digest(in: domain) }, typedData: { typedData(domain: domain) })
-    }
-
-    /// The address whose key produced `signature` over this authorization.
-    public func recoverSigner(_ signature: Signature, in domain: ERC3009Domain) throws(SignatureError) -> Address {
         try signature.recoverAddress(digest: digest(in: domain))
     }
 }

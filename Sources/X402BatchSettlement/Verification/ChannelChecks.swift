@@ -63,16 +63,3 @@ func checkChannelTerms(_ config: ChannelConfig, fields: RequirementFields) -> Ba
     }
     return nil
 }
-
-/// Whether the 65-byte ECDSA `signature` of `digest` recovers to `expected` (low-s, v 27/28; anything else is false).
-public func recovers(digest: Bytes32, signature: [UInt8], to expected: Address) -> Bool {
-    guard signature.count == 65, signature[64] == 27 || signature[64] == 28 else { return false }
-    // `Signature(_:)` without its generic byte-by-byte path: r and s are read as big-endian words.
-    let sig = signature.withUnsafeBytes { raw in
-        func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
-        return Signature(r: Bytes32(word(0), word(8), word(16), word(24)), s: Bytes32(word(32), word(40), word(48), word(56)),
-                         v: raw[64])
-    }
-    guard let signer = try? sig.recoverAddress(digest: digest) else { return false }
-    return signer == expected
-}

@@ -89,6 +89,9 @@ final class DemoRun: Sendable {
         var refunded: UInt128 = 0
         var latencies: [Double] = []
         var finished: [DemoAgent] = []
+        var exactRequests = 0
+        var exactCharged: UInt128 = 0
+        var exactTransactions: [Bytes32] = []
     }
 
     let total: Int
@@ -110,6 +113,20 @@ final class DemoRun: Sendable {
             }
         }
     }
+
+    /// An `exact` payment: its amount went straight to the seller in `transaction`.
+    func paidExact(latencyMs: Double, charged: UInt128, transaction: Bytes32) {
+        state.withLock {
+            $0.done += 1
+            $0.latencies.append(latencyMs)
+            $0.exactRequests += 1
+            $0.exactCharged += charged
+            $0.exactTransactions.append(transaction)
+        }
+    }
+
+    /// The transfers of the `exact` payments.
+    func exactTransactions() -> [Bytes32] { state.withLock { $0.exactTransactions } }
 
     func failed(_ why: String) {
         state.withLock {
@@ -134,11 +151,13 @@ final class DemoRun: Sendable {
     func report() -> DemoReport {
         state.withLock { s in
             var report = DemoReport()
-            report.requests = s.done - s.failed
+            report.requests = s.done - s.failed - s.exactRequests
+            report.exactRequests = s.exactRequests
+            report.exactCharged = s.exactCharged
             report.failedRequests = s.failed
             report.vouchers = s.vouchers
             report.deposits = s.deposits
-            report.charged = s.charged
+            report.charged = s.charged + s.exactCharged
             report.deposited = s.deposited
             report.refunded = s.refunded
             report.latenciesMs = s.latencies

@@ -29,6 +29,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Buyer agents running at once.")
     var agents = 10
 
+    @Option(help: "Buyer agents paying with exact (one transferWithAuthorization per request) beside the batch-settlement ones.")
+    var exactAgents = 2
+
     @Option(help: "Paid requests per agent.")
     var requests = 100
 
@@ -48,7 +51,9 @@ struct DemoCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        guard agents >= 1, requests >= 1 else { throw ValidationError("--agents and --requests must be at least 1") }
+        guard agents >= 1, requests >= 1, exactAgents >= 0 else {
+            throw ValidationError("--agents and --requests must be at least 1, --exact-agents at least 0")
+        }
         var logger = Logger(label: "x402.demo")
         logger.logLevel = Logger.Level(rawValue: environment("X402_LOG_LEVEL") ?? "error") ?? .error
         let work = NSTemporaryDirectory() + "x402-demo-\(getpid())"
@@ -60,7 +65,7 @@ struct DemoCommand: AsyncParsableCommand {
         let devnet: Devnet? = rpcURL == nil ? try await Devnet.launch() : nil
         let chainURL = rpcURL ?? devnet!.url
         let rpc = RPCClient(url: chainURL, logger: logger)
-        let keys = try await DemoKeys.load(rpc: rpc, devnet: devnet != nil, agents: agents)
+        let keys = try await DemoKeys.load(rpc: rpc, devnet: devnet != nil, agents: agents + exactAgents)
         let payTo = Address(word: Bytes32(0, 0, 0xDE40, UInt64.random(in: 1...UInt64.max)))
 
         // The API sold, the facilitator, the seller.
@@ -80,12 +85,13 @@ struct DemoCommand: AsyncParsableCommand {
             ["serve", "--upstream", "http://127.0.0.1:\(upstreamPort)", "--facilitator", facilitator.url,
              "--pay-to", payTo.checksummed, "--network", "eip155:84532", "--port", "0", "--storage", "file:\(work)/seller",
              "--route", "GET /weather=\(price)", "--route", "GET /search=\(price)", "--route", "GET /summarize=\(price)",
-             "--claim-interval", String(claimInterval), "--settle-interval", String(settleInterval)],
+             "--claim-interval", String(claimInterval), "--settle-interval", String(settleInterval),
+             "--scheme", "batch-settlement", "--scheme", "exact"],
             environment: ["X402_AUTHORIZER_KEY": keys.authorizerHex], logDirectory: work)
         let startBlock = try await rpc.blockNumber()
 
         // The agents.
-        let run = DemoRun(total: agents * requests)
+        let run = DemoRun(total: (agents + exactAgents) * requests)
         let ticker = Task { [json] in
             while !Task.isCancelled {
                 try await Task.sleep(for: .milliseconds(500))
@@ -95,10 +101,14 @@ struct DemoCommand: AsyncParsableCommand {
         let clock = try await RPCChannelChainReader(rpc: rpc, network: "eip155:84532").chainAlignedClock()
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (index, key) in keys.buyers.enumerated() {
+            for (index, key) in keys.buyers.prefix(agents).enumerated() {
                 let agent = try DemoAgent(index: index, key: key, rpc: rpc, seller: seller.url, plannedRequests: requests,
                                           clock: clock, logger: logger)
                 group.addTask { try await agent.run(requests: requests, into: run) }
+            }
+            for key in keys.buyers.dropFirst(agents) {
+                let agent = ExactDemoAgent(key: key, seller: seller.url, clock: clock, logger: logger)
+                group.addTask { await agent.run(requests: requests, into: run) }
             }
             try await group.waitForAll()
         }
@@ -119,12 +129,21 @@ struct DemoCommand: AsyncParsableCommand {
 
         var report = run.report()
         report.agents = agents
+        report.exactAgents = exactAgents
         report.requestsPerAgent = requests
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let endBlock = try await rpc.blockNumber()
         let (count, gas) = try await DemoChain.relayedTransactions(rpc: rpc, from: startBlock, to: endBlock, relayers: [keys.relayer])
-        report.onchainTransactions = count
-        report.gasUsed = gas
+        // The relayer sent both schemes' transactions: the exact transfers' gas, read from their receipts, is set apart.
+        var exactGas: UInt64 = 0
+        let transfers = run.exactTransactions()
+        for hash in transfers {
+            guard let receipt = try await rpc.getTransactionReceipt(hash) else { throw DemoError("no receipt for exact transfer \(hash)") }
+            exactGas += receipt.gasUsed
+        }
+        report.exactGasUsed = exactGas
+        report.onchainTransactions = count - transfers.count
+        report.gasUsed = gas - min(gas, exactGas)
         report.revenueOnChain = try await DemoKeys.tokenBalance(rpc: rpc, payTo)
         await devnet?.stop()
         print(json ? report.json : report.text)

@@ -21,12 +21,22 @@ struct DemoReport {
     var gasUsed: UInt64 = 0
     var latenciesMs: [Double] = []
     var seconds: Double = 0
+    /// Paid requests of the `exact` buyers, what they paid, and the gas of their transfers (measured from the receipts).
+    var exactAgents = 0
+    var exactRequests = 0
+    var exactCharged: UInt128 = 0
+    var exactGasUsed: UInt64 = 0
 
-    /// What one `exact` payment (an EIP-3009 transferWithAuthorization) costs.
-    static let exactGasPerRequest: UInt64 = 85_800
+    /// What one `exact` payment (an EIP-3009 transferWithAuthorization) costs when no exact buyer ran.
+    static let assumedExactGasPerRequest: UInt64 = 85_800
 
+    /// batch-settlement gas (deposits, claims, settles, refunds) per batch-settlement paid request.
     var gasPerPaidRequest: Double { requests > 0 ? Double(gasUsed) / Double(requests) : 0 }
-    var ratioToExact: Double { gasPerPaidRequest / Double(Self.exactGasPerRequest) }
+    /// Measured gas per `exact` paid request (the assumed figure without exact buyers).
+    var exactGasPerRequest: Double {
+        exactRequests > 0 ? Double(exactGasUsed) / Double(exactRequests) : Double(Self.assumedExactGasPerRequest)
+    }
+    var ratioToExact: Double { gasPerPaidRequest / exactGasPerRequest }
     var requestsPerSecond: Double { seconds > 0 ? Double(requests) / seconds : 0 }
 
     func percentile(_ p: Double) -> Double {
@@ -45,7 +55,9 @@ struct DemoReport {
             "revenueOnChain": .string(String(revenueOnChain)), "revenueMatchesCharges": .bool(revenueOnChain == charged),
             "onchainTransactions": .number(JSONNumber(onchainTransactions)), "gasUsed": .string(String(gasUsed)),
             "gasPerPaidRequest": .string(Self.fixed(gasPerPaidRequest, 1)),
-            "exactGasPerRequest": .string(String(Self.exactGasPerRequest)),
+            "exactAgents": .number(JSONNumber(exactAgents)), "exactRequests": .number(JSONNumber(exactRequests)), "exactCharged": .string(String(exactCharged)),
+            "exactGasUsed": .string(String(exactGasUsed)), "exactGasMeasured": .bool(exactRequests > 0),
+            "exactGasPerRequest": .string(Self.fixed(exactGasPerRequest, 1)),
             "gasRatioToExact": .string(Self.fixed(ratioToExact, 4)),
             "latencyP50Ms": .string(Self.fixed(percentile(0.5), 2)), "latencyP99Ms": .string(Self.fixed(percentile(0.99), 2)),
             "requestsPerSecond": .string(Self.fixed(requestsPerSecond, 1)), "seconds": .string(Self.fixed(seconds, 1)),
@@ -55,14 +67,15 @@ struct DemoReport {
 
     var text: String {
         """
-        x402 batch-settlement demo: \(agents) agents × \(requestsPerAgent) paid requests
+        x402 demo: \(agents) batch-settlement agents + \(exactAgents) exact agents × \(requestsPerAgent) paid requests
           requests served     \(requests) (\(failedRequests) failed) in \(Self.fixed(seconds, 1)) s, \(Self.fixed(requestsPerSecond, 1)) req/s
           payments            \(deposits) deposits, \(vouchers) vouchers
-          charged             \(charged) (atomic USDC units)
+          exact buyers        \(exactRequests) requests, \(exactCharged) paid in \(exactRequests) transfers, \(exactGasUsed) gas
+          charged             \(charged) (atomic USDC units, both schemes)
           revenue on chain    \(revenueOnChain) \(revenueOnChain == charged ? "= sum of charges" : "≠ sum of charges (\(charged))")
           deposited/refunded  \(deposited) / \(refunded)
           on-chain            \(onchainTransactions) transactions, \(gasUsed) gas
-          gas per request     \(Self.fixed(gasPerPaidRequest, 1)) vs exact \(Self.exactGasPerRequest): \(Self.fixed(ratioToExact * 100, 2)) %
+          gas per request     batch-settlement \(Self.fixed(gasPerPaidRequest, 1)), exact \(Self.fixed(exactGasPerRequest, 1)) \(exactRequests > 0 ? "(measured)" : "(assumed)"): \(Self.fixed(ratioToExact * 100, 2)) %
           latency             p50 \(Self.fixed(percentile(0.5), 2)) ms, p99 \(Self.fixed(percentile(0.99), 2)) ms
         """
     }

@@ -35,8 +35,10 @@ public struct PaymentFlow: Sendable {
     public let requestURL: String?
     /// The `PaymentRequired` of the first 402: every payload, the corrective retry's too, is built from it.
     public private(set) var paymentRequired: PaymentRequired?
-    /// The requirement chosen from ``paymentRequired``.
+    /// The requirement chosen from ``paymentRequired`` (after a fallback: the one paid).
     public private(set) var requirements: PaymentRequirements?
+    /// The payable requirements best first, for a fallback (``PaymentSelectionPolicy/fallBackWhenSchemeRefuses``).
+    private var ranked: [PaymentRequirements] = []
     /// The last payment sent.
     public private(set) var paymentPayload: PaymentPayload?
     /// The decoded `PAYMENT-RESPONSE` of the last paid answer.
@@ -83,7 +85,8 @@ public struct PaymentFlow: Sendable {
         }
         let selected: PaymentRequirements
         do {
-            selected = try client.selectRequirements(required)
+            ranked = try client.rankRequirements(required)
+            selected = ranked[0]
         } catch {
             phase = .finished
             throw X402PayingClientError(.noAcceptableRequirement, error.message, underlying: error, status: 402,
@@ -121,10 +124,19 @@ public struct PaymentFlow: Sendable {
     }
 
     /// A fresh payload for the chosen requirement of the original `PaymentRequired` and its header value.
+    /// The first payment may fall back to the next requirement when the policy says so; a corrective retry stays on
+    /// the requirement paid.
     private mutating func buildPayment() async throws -> (payload: PaymentPayload, header: String) {
         guard let paymentRequired, let requirements else { preconditionFailure("no requirement chosen") }
-        let payload = try await client.buildPaymentPayload(for: paymentRequired, requirements: requirements,
-                                                           requestURL: requestURL)
+        let payload: PaymentPayload
+        if phase == .selected {
+            let ranked = [requirements] + self.ranked.filter { $0 != requirements }
+            let built = try await client.buildPaymentPayload(for: paymentRequired, ranked: ranked, requestURL: requestURL)
+            payload = built.payload
+            self.requirements = built.requirements
+        } else {
+            payload = try await client.buildPaymentPayload(for: paymentRequired, requirements: requirements, requestURL: requestURL)
+        }
         let header: String
         do {
             header = try HeaderCodec.encodePaymentSignature(payload)

@@ -9,12 +9,19 @@ public struct PaymentSelectionPolicy: Sendable {
     public var maxAmountPerPayment: String?
     /// Networks the client may pay on; `nil` allows every network a scheme is registered for.
     public var allowedNetworks: Set<Network>?
+    /// When the chosen requirement's scheme refuses to build a payment (a spending limit, a deposit it may not make,
+    /// a distrusted channel), pay with the next acceptable requirement instead: with `preferredSchemes:
+    /// ["batch-settlement", "exact"]` a buyer uses its channel when it may, and `exact` otherwise. Default off: the
+    /// refusal is thrown.
+    public var fallBackWhenSchemeRefuses: Bool
 
     /// Creates a policy.
-    public init(preferredSchemes: [String] = [], maxAmountPerPayment: String? = nil, allowedNetworks: Set<Network>? = nil) {
+    public init(preferredSchemes: [String] = [], maxAmountPerPayment: String? = nil, allowedNetworks: Set<Network>? = nil,
+                fallBackWhenSchemeRefuses: Bool = false) {
         self.preferredSchemes = preferredSchemes
         self.maxAmountPerPayment = maxAmountPerPayment
         self.allowedNetworks = allowedNetworks
+        self.fallBackWhenSchemeRefuses = fallBackWhenSchemeRefuses
     }
 }
 
@@ -51,6 +58,11 @@ public final class X402Client: Sendable {
     /// Chooses the requirement to pay: registered scheme, allowed network, amount within the cap,
     /// then the policy's scheme preference, then the server's order.
     public func selectRequirements(_ paymentRequired: PaymentRequired) throws(X402Error) -> PaymentRequirements {
+        try rankRequirements(paymentRequired)[0]
+    }
+
+    /// Every payable requirement, best first (the order of ``selectRequirements(_:)``); never empty.
+    public func rankRequirements(_ paymentRequired: PaymentRequired) throws(X402Error) -> [PaymentRequirements] {
         let (schemes, policy) = state.withLock { ($0.schemes, $0.policy) }
         let registered = paymentRequired.accepts.filter { schemes.lookup(scheme: $0.scheme, network: $0.network) != nil }
         guard !registered.isEmpty else {
@@ -75,16 +87,42 @@ public final class X402Client: Sendable {
             policy.preferredSchemes.firstIndex(of: r.scheme) ?? policy.preferredSchemes.count
         }
         // Stable: equal ranks keep the server's order.
-        return affordable.enumerated().min { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }!.element
+        return affordable.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
     }
 
     /// Selects a requirement and builds the payload: `accepted` is the requirement verbatim, `resource`
     /// and `extensions` come from `paymentRequired` (scheme extensions merged over them).
     /// `requestURL` is the URL actually requested (schemes may check its origin).
+    /// With ``PaymentSelectionPolicy/fallBackWhenSchemeRefuses`` a refusing scheme passes the payment to the next
+    /// requirement; the last refusal is thrown.
     public func createPaymentPayload(for paymentRequired: PaymentRequired,
                                      requestURL: String? = nil) async throws(X402Error) -> PaymentPayload {
-        let selected = try selectRequirements(paymentRequired)
-        return try await createPaymentPayload(for: paymentRequired, requirements: selected, requestURL: requestURL)
+        let ranked = try rankRequirements(paymentRequired)
+        guard policy.fallBackWhenSchemeRefuses, ranked.count > 1 else {
+            return try await createPaymentPayload(for: paymentRequired, requirements: ranked[0], requestURL: requestURL)
+        }
+        do {
+            return try await buildPaymentPayload(for: paymentRequired, ranked: ranked, requestURL: requestURL).payload
+        } catch {
+            throw X402Error.wrapping(error, as: .invalidPayload, "no scheme could build a payload: \(error)")
+        }
+    }
+
+    /// Builds the payload for the first of `ranked` whose scheme agrees (only the first, unless the policy falls
+    /// back); returns it with the requirement it pays. A scheme's own error is thrown unchanged.
+    func buildPaymentPayload(for paymentRequired: PaymentRequired, ranked: [PaymentRequirements],
+                             requestURL: String?) async throws -> (payload: PaymentPayload, requirements: PaymentRequirements) {
+        let candidates = policy.fallBackWhenSchemeRefuses ? ranked : Array(ranked.prefix(1))
+        var lastError: (any Error)?
+        for requirements in candidates {
+            do {
+                return (try await buildPaymentPayload(for: paymentRequired, requirements: requirements, requestURL: requestURL),
+                        requirements)
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? X402Error(.noMatchingRequirements, "no offered requirement")
     }
 
     /// Builds the payload for an already chosen `requirements` of `paymentRequired`.

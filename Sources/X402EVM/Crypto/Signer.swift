@@ -99,3 +99,13 @@ public struct SignatureBytes: Hashable, Sendable, CustomStringConvertible {
 
     public func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
 }
+
+extension TypedDataSigner {
+    /// A local key signs `digest()` directly (no document built, no allocation); any other signer gets the whole
+    /// document `typedData()` (a wallet shows it, a smart wallet returns non-ECDSA bytes).
+    @inline(__always)
+    package func signTypedData(digest: () -> Bytes32, document typedData: () -> EIP712TypedData) async throws -> SignatureBytes {
+        if let local = self as? PrivateKeySigner { return SignatureBytes(local.key.sign(digest: digest())) }
+        return try await signTypedData(typedData())
+    }
+}

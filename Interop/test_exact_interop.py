@@ -1,0 +1,138 @@
+"""`exact`: the official Python SDK's exact client (x402[evm]==2.25.0, unmodified) against our Swift x402.
+
+* Our facilitator settles payloads the SDK built: the SDK's HTTPFacilitatorClientSync sends an SDK exact payload
+  (ERC-3009 TransferWithAuthorization, EthAccountSigner) to `x402 facilitator`: /supported lists both schemes,
+  verify accepts, settle moves the funds on chain, a retried settle answers the same transaction, a second verify
+  is refused with the SDK's `invalid_exact_evm_nonce_already_used`.
+* The SDK's exact buyer pays `x402 serve --scheme exact --scheme batch-settlement` (x402_requests): 200 with a
+  PAYMENT-RESPONSE carrying the transfer.
+
+The relayer is a fresh key funded with `anvil_setBalance`, the payer a fresh key holding minted test USDC.
+"""
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from eth_account import Account
+
+from test_tokens_support import CANONICAL
+from x402_process import start_x402
+
+from x402 import x402ClientSync
+from x402.http import FacilitatorConfig, HTTPFacilitatorClientSync
+from x402.http.clients import x402_requests
+from x402.http.utils import decode_payment_response_header
+from x402.mechanisms.evm.exact.client import ExactEvmScheme
+from x402.mechanisms.evm.signers import EthAccountSigner
+from x402.schemas import PaymentRequired, PaymentRequirements
+
+NET = "eip155:84532"
+USDC = CANONICAL["TestUSDC"]
+
+
+def funded_parties(chain):
+    relayer, payer = Account.create(), Account.create()
+    chain.rpc("anvil_setBalance", [relayer.address, hex(10**18)])
+    h = chain.rpc("devnet_mint", [USDC, payer.address, hex(1_000_000)])
+    assert chain.w3.eth.wait_for_transaction_receipt(h, timeout=60).status == 1
+    return relayer, payer
+
+
+def start_facilitator(chain, relayer, tmp_path):
+    env = dict(os.environ, X402_RELAYER_KEYS="0x" + relayer.key.hex().removeprefix("0x"),
+               X402_AUTHORIZER_KEY="0x" + os.urandom(32).hex())
+    env.pop("X402_DATABASE_URL", None)
+    return start_x402(["facilitator", "--rpc-url", chain.w3.provider.endpoint_uri, "--network", NET, "--port", "0",
+                       "--data-dir", str(tmp_path / "facilitator-data"), "--allow-unauthenticated-signing"],
+                      env, tmp_path / "facilitator")
+
+
+def sdk_buyer(payer):
+    client = x402ClientSync()
+    client.register(NET, ExactEvmScheme(EthAccountSigner(payer)))
+    return client
+
+
+def test_our_facilitator_settles_sdk_exact_payloads(chain, tmp_path):
+    usdc = chain.contract("TestUSDC", USDC)
+    relayer, payer = funded_parties(chain)
+    receiver = Account.create().address
+    fac = start_facilitator(chain, relayer, tmp_path)
+    try:
+        fc = HTTPFacilitatorClientSync(FacilitatorConfig(url=fac.url))
+        kinds = {(k.scheme, k.network) for k in fc.get_supported().kinds}
+        assert {("exact", NET), ("batch-settlement", NET)} <= kinds
+
+        requirements = PaymentRequirements(scheme="exact", network=NET, asset=USDC, amount="1000", pay_to=receiver,
+                                           max_timeout_seconds=3600, extra={"name": "USDC", "version": "2"})
+        payload = sdk_buyer(payer).create_payment_payload(PaymentRequired(x402_version=2, accepts=[requirements]))
+        verified = fc.verify(payload, requirements)
+        assert verified.is_valid, verified
+        assert verified.payer.lower() == payer.address.lower()
+
+        settled = fc.settle(payload, requirements)
+        assert settled.success and settled.transaction.startswith("0x"), settled
+        assert chain.w3.eth.get_transaction_receipt(settled.transaction).status == 1
+        assert usdc.functions.balanceOf(receiver).call() == 1000
+        assert usdc.functions.balanceOf(payer.address).call() == 1_000_000 - 1000
+
+        again = fc.settle(payload, requirements)
+        assert again.success and again.transaction == settled.transaction, again
+        assert usdc.functions.balanceOf(receiver).call() == 1000
+        spent = fc.verify(payload, requirements)
+        assert not spent.is_valid and spent.invalid_reason == "invalid_exact_evm_nonce_already_used", spent
+    finally:
+        fac.stop()
+
+
+class Upstream:
+    def __init__(self):
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                body = b'{"weather":"sunny"}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_sdk_exact_buyer_pays_x402_serve(chain, tmp_path):
+    usdc = chain.contract("TestUSDC", USDC)
+    relayer, payer = funded_parties(chain)
+    receiver = Account.create().address
+    fac = start_facilitator(chain, relayer, tmp_path)
+    upstream = Upstream()
+    serve = None
+    try:
+        env = dict(os.environ, X402_AUTHORIZER_KEY="0x" + os.urandom(32).hex())
+        env.pop("X402_DATABASE_URL", None)
+        serve = start_x402(["serve", "--upstream", upstream.url, "--facilitator", fac.url, "--pay-to", receiver.lower(),
+                            "--network", NET, "--port", "0", "--storage", f"file:{tmp_path / 'seller-data'}",
+                            "--route", "GET /weather=$0.001", "--scheme", "exact", "--scheme", "batch-settlement",
+                            "--claim-interval", "0", "--settle-interval", "0"], env, tmp_path / "serve")
+        session = x402_requests(sdk_buyer(payer))
+        for i in (1, 2):
+            r = session.get(serve.url + "/weather", timeout=60)
+            assert r.status_code == 200, (r.status_code, r.headers, r.text)
+            assert r.json()["weather"] == "sunny"
+            pr = decode_payment_response_header(r.headers["PAYMENT-RESPONSE"])
+            assert pr.success and pr.transaction.startswith("0x"), pr
+            assert chain.w3.eth.get_transaction_receipt(pr.transaction).status == 1
+            assert usdc.functions.balanceOf(receiver).call() == i * 1000
+    finally:
+        if serve is not None:
+            serve.stop()
+        upstream.close()
+        fac.stop()

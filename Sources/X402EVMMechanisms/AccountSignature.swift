@@ -1,0 +1,30 @@
+import X402EVM
+
+/// Whether the 65-byte ECDSA `signature` of `digest` recovers to `expected` (low-s, v 27/28; anything else is false).
+public func recovers(digest: Bytes32, signature: [UInt8], to expected: Address) -> Bool {
+    guard signature.count == 65, signature[64] == 27 || signature[64] == 28 else { return false }
+    // `Signature(_:)` without its generic byte-by-byte path: r and s are read as big-endian words.
+    let sig = signature.withUnsafeBytes { raw in
+        func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+        return Signature(r: Bytes32(word(0), word(8), word(16), word(24)), s: Bytes32(word(32), word(40), word(48), word(56)),
+                         v: raw[64])
+    }
+    guard let signer = try? sig.recoverAddress(digest: digest) else { return false }
+    return signer == expected
+}
+
+/// Signature checks against an account as ERC-3009 tokens and the settlement contract make them (OpenZeppelin
+/// `SignatureChecker`): ECDSA recovery for an account without code, ERC-1271 `isValidSignature` for a contract,
+/// no fallback from one to the other.
+public enum AccountSignature {
+    /// Whether `signature` is `account`'s over `digest`; `code` reads the account's code, `call` runs an `eth_call`
+    /// to it. A failed read is a failed check (fail closed).
+    public static func isValid(digest: Bytes32, signature: [UInt8], account: Address,
+                               code: () async throws -> [UInt8], call: ([UInt8]) async throws -> [UInt8]) async -> Bool {
+        guard let deployed = try? await code() else { return false }
+        if deployed.isEmpty { return recovers(digest: digest, signature: signature, to: account) }
+        guard let data = try? TokenABI.isValidSignature.encodeCall([.bytes32(digest), .bytes(signature)]),
+              let answer = try? await call(data) else { return false }
+        return TokenABI.isERC1271MagicValue(answer)
+    }
+}
