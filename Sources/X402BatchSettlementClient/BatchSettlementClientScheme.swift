@@ -254,6 +254,7 @@ public final class BatchSettlementClientScheme: SchemeNetworkClient {
         if balance == 0 || m > balance {
             deposit = try await depositAmount(for: t, record: record, maxClaimable: m, balance: balance,
                                                     spendCap: context.maxAmountPerPayment)
+            if let amount = deposit { deposit = try await funded(t, deposit: amount, needed: m - balance) }
         }
         let now = configuration.clock()
         if let origin { try reserveBudget(origin: origin, amount: t.price, now: now) }
@@ -322,6 +323,25 @@ public final class BatchSettlementClientScheme: SchemeNetworkClient {
             guard chosen >= needed else { throw BatchSettlementClientError.depositBelowRequired(deposit: chosen, required: needed) }
             return maxDeposit.map { min(chosen, $0) } ?? chosen
         }
+    }
+
+    /// `deposit` capped at the wallet's token balance, when the chain reader can tell it; a wallet holding less than
+    /// `needed` (what this payment needs deposited at least) cannot open or top up the channel: refused before signing.
+    func funded(_ t: Target, deposit: UInt128, needed: UInt128) async throws -> UInt128 {
+        guard let chainReader else { return deposit }
+        let held: UInt256?
+        do {
+            held = try await chainReader.tokenBalance(token: t.config.token, owner: t.config.payer, network: t.requirements.network)
+        } catch {
+            // Not knowing is no reason to refuse: the facilitator checks the balance before it settles.
+            logger.debug("token balance unreadable; deposit not checked", metadata: ["error": "\(error)"])
+            return deposit
+        }
+        guard let held, held < UInt256(deposit) else { return deposit }
+        guard held >= UInt256(needed), let available = held.uint128 else {
+            throw BatchSettlementClientError.insufficientFunds(required: needed, available: held)
+        }
+        return available
     }
 
     private func signVoucher(_ t: Target, _ m: UInt128) async throws -> SignedVoucher {

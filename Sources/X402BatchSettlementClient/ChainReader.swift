@@ -14,6 +14,10 @@ public protocol ChannelChainReader: Sendable {
 
     /// EIP-2612 `nonces(owner)` of `token` on `network` (the nonce an `eip2612GasSponsoring` permit signs).
     func permitNonce(token: Address, owner: Address, network: Network) async throws -> UInt256
+
+    /// ERC-20 `balanceOf(owner)` of `token` on `network`, or nil when the reader cannot tell (a deposit is then
+    /// signed without checking the wallet can fund it).
+    func tokenBalance(token: Address, owner: Address, network: Network) async throws -> UInt256?
 }
 
 extension ChannelChainReader {
@@ -21,6 +25,9 @@ extension ChannelChainReader {
     public func allowance(token: Address, owner: Address, spender: Address, network: Network) async throws -> UInt256 {
         throw BatchSettlementClientError.invalidConfiguration("\(Self.self) cannot read token allowances")
     }
+
+    /// Unknown by default.
+    public func tokenBalance(token: Address, owner: Address, network: Network) async throws -> UInt256? { nil }
 
     /// Unsupported by default: throws ``BatchSettlementClientError/invalidConfiguration(_:)``.
     public func permitNonce(token: Address, owner: Address, network: Network) async throws -> UInt256 {
@@ -63,6 +70,13 @@ public struct RPCChannelChainReader: ChannelChainReader {
     public func permitNonce(token: Address, owner: Address, network: Network) async throws -> UInt256 {
         try checkNetwork(network)
         let result = try await rpc.call(CallRequest(to: token, data: try BatchSettlementCalldata.nonces(owner: owner)))
+        return try BatchSettlementCalldata.decodeUInt256(result)
+    }
+
+    /// Calls the token's `balanceOf(owner)`.
+    public func tokenBalance(token: Address, owner: Address, network: Network) async throws -> UInt256? {
+        try checkNetwork(network)
+        let result = try await rpc.call(CallRequest(to: token, data: try BatchSettlementCalldata.balanceOf(owner)))
         return try BatchSettlementCalldata.decodeUInt256(result)
     }
 

@@ -80,6 +80,9 @@ public enum BatchSettlementClientError: Error, Sendable, Hashable, CustomStringC
     case correctiveRejected(CorrectiveRejection)
     /// The deposit strategy returned an amount below the deposit this payment needs.
     case depositBelowRequired(deposit: UInt128, required: UInt128)
+    /// The wallet holds less of the token than the deposit this payment needs at least (read through the chain
+    /// reader): the channel cannot be opened or topped up, and nothing was signed.
+    case insufficientFunds(required: UInt128, available: UInt256)
     /// Arithmetic on amounts overflowed.
     case amountOverflow
     /// A refund needs a local (or recoverable) channel record.
@@ -105,6 +108,7 @@ public enum BatchSettlementClientError: Error, Sendable, Hashable, CustomStringC
         case .channelDistrusted(let id, let why): "channel \(id) is distrusted (\(why))"
         case .correctiveRejected(let why): "corrective 402 rejected: \(why)"
         case .depositBelowRequired(let d, let r): "deposit strategy returned \(d), below the required \(r)"
+        case .insufficientFunds(let r, let a): "the wallet holds \(a) of the token, less than the \(r) a deposit needs"
         case .amountOverflow: "amount overflow"
         case .noChannel(let id): "no channel record for \(id)"
         case .nothingToRefund(let b, let c): "nothing to refund (balance \(b), charged \(c))"

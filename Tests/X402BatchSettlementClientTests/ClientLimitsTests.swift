@@ -62,6 +62,27 @@ import X402Testing
         #expect(try BatchSettlementPayload(json: part.payload).depositAmount == 6000)
     }
 
+    /// The deposit never exceeds what the wallet holds, and a wallet that cannot fund even the required part is refused
+    /// before anything is signed (instead of a deposit the facilitator would refuse).
+    @Test func walletBalanceCapsOrRefusesTheDeposit() async throws {
+        func deposit(held: UInt256?) async throws -> UInt128? {
+            let client = try BatchSettlementClientScheme(wallet: PrivateKeySigner(Keys.wallet), chainReader: FakeChainReader(walletBalance: held))
+            return try await client.payload(for: requirement()).depositAmount
+        }
+        #expect(try await deposit(held: 20_000) == 10_000)  // the minDeposit hint, funded
+        #expect(try await deposit(held: 3000) == 3000)  // capped at the balance, still above the 1000 needed
+        #expect(try await deposit(held: nil) == 10_000)  // a reader that cannot tell: unchecked
+        #expect(try await deposit(held: .max) == 10_000)  // a failed read: unchecked (the facilitator checks anyway)
+
+        let signer = CountingSigner(Keys.wallet)
+        let storage = InMemoryClientChannelStorage()
+        let poor = try BatchSettlementClientScheme(wallet: signer, storage: storage, chainReader: FakeChainReader(walletBalance: 999))
+        await #expect(throws: BatchSettlementClientError.insufficientFunds(required: 1000, available: 999)) {
+            _ = try await poor.payload(for: requirement())
+        }
+        #expect(signer.signatures == 0 && storage.all.isEmpty)
+    }
+
     @Test func budgetPerOriginAndWindow() async throws {
         let clock = TestClock()
         let client = try BatchSettlementClientScheme(wallet: PrivateKeySigner(Keys.wallet), configuration: .init(

@@ -98,12 +98,24 @@ final class TestClock: Sendable {
 
 /// A chain reader returning a fixed (settable) channel.
 final class FakeChainReader: ChannelChainReader {
+    struct Unreadable: Error {}
+
     let state: Mutex<OnchainChannel>
     let reads = Atomic<Int>(0)
-    init(balance: UInt128 = 0, totalClaimed: UInt128 = 0) { state = Mutex(OnchainChannel(balance: balance, totalClaimed: totalClaimed)) }
+    /// The wallet's token balance; nil: unknown; `.max`: the read fails.
+    let walletBalance: Mutex<UInt256?>
+    init(balance: UInt128 = 0, totalClaimed: UInt128 = 0, walletBalance: UInt256? = nil) {
+        state = Mutex(OnchainChannel(balance: balance, totalClaimed: totalClaimed))
+        self.walletBalance = Mutex(walletBalance)
+    }
     func channel(_ channelId: Bytes32, network: Network) async throws -> OnchainChannel {
         reads.add(1, ordering: .relaxed)
         return state.withLock { $0 }
+    }
+    func tokenBalance(token: Address, owner: Address, network: Network) async throws -> UInt256? {
+        let held = walletBalance.withLock { $0 }
+        if held == .max { throw Unreadable() }
+        return held
     }
 }
 

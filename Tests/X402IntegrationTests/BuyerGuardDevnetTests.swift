@@ -176,6 +176,30 @@ extension DevnetIntegrationTests {
     /// channel a `chargedCumulativeAmount` that does not add up. The buyer still gets the paid answer, reports the
     /// typed distrust, keeps its own numbers, and refuses to sign anything more for that channel. What the seller can
     /// claim on chain stays what the buyer's vouchers allowed.
+    /// A wallet holding less than the seller's deposit hint deposits what it holds (read with `balanceOf` through the
+    /// chain reader); once that is spent, a top-up it cannot fund is refused before signing, with nothing sent.
+    @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
+    func depositsStayWithinTheWallet() async throws {
+        let stack = try await SellerStack(receiverSeed: 119)
+        defer { stack.cleanup() }
+        let sellerURL = try stack.startSeller().url
+        let proxy = try PaymentProxy(target: sellerURL)
+        defer { proxy.stop() }
+        let url = proxy.url + "/weather"
+        let requirement = try await Self.requirement(sellerURL + "/weather")
+
+        let key = try PrivateKey(hex: "0x" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 1...255)) }.joined())
+        _ = try await stack.rpc.request("devnet_mint", [.string(Devnet.testUSDC.lowercased), .string(key.address.lowercased), .string("0xbb8")])
+        let signer = CountingSigner(key)
+        let (scheme, paying) = try await Self.buyer(key, rpc: stack.rpc, wallet: signer)
+        let config = try scheme.channelConfig(for: requirement)
+        for _ in 0..<3 { #expect(try await Self.payOnce(paying, url) == 1000) }
+        #expect(try await stack.onchainChannel(config).balance == 3000)  // not the seller's 10 000 hint
+        #expect(try await stack.tokenBalance(key.address) == .zero)
+        try await Self.expectRefusal(.insufficientFunds(required: 1000, available: .zero), paying: paying, url: url, proxy: proxy,
+                                     signers: [signer], stack: stack, payer: key.address, config: config)
+    }
+
     @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
     func lyingSellerIsDistrustedOnDevnet() async throws {
         let stack = try await SellerStack(receiverSeed: 115)
