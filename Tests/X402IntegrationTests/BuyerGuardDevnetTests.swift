@@ -31,6 +31,19 @@ extension DevnetIntegrationTests {
         return try #require(chargedAmount(response.settleResponse))
     }
 
+    /// `x402 serve` behind a recording ``PaymentProxy``, and the 402 requirement of its `/weather`.
+    static func proxiedSeller(receiverSeed: UInt64) async throws -> (SellerStack, PaymentProxy, PaymentRequirements) {
+        let stack = try await SellerStack(receiverSeed: receiverSeed)
+        do {
+            let sellerURL = try stack.startSeller().url
+            let proxy = try PaymentProxy(target: sellerURL)
+            return (stack, proxy, try await Self.requirement(sellerURL + "/weather"))
+        } catch {
+            stack.cleanup()
+            throw error
+        }
+    }
+
     /// Asserts that paying `url` is refused with `expected` and left no trace: no signature by any of `signers`, no
     /// payment header through `proxy` (only the unpaid probe), and the payer's tokens and channel unchanged on chain.
     static func expectRefusal(_ expected: BatchSettlementClientError, paying: X402PayingHTTPClient, url: String, proxy: PaymentProxy,
@@ -128,13 +141,9 @@ extension DevnetIntegrationTests {
     /// after the capped first deposit is spent; the third payment past the origin's budget.
     @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
     func everySpendingLimitRefusesOnDevnet() async throws {
-        let stack = try await SellerStack(receiverSeed: 114)
-        defer { stack.cleanup() }
-        let sellerURL = try stack.startSeller().url
-        let proxy = try PaymentProxy(target: sellerURL)
-        defer { proxy.stop() }
+        let (stack, proxy, requirement) = try await Self.proxiedSeller(receiverSeed: 114)
+        defer { stack.cleanup(); proxy.stop() }
         let url = proxy.url + "/weather"
-        let requirement = try await Self.requirement(sellerURL + "/weather")
 
         // maxPerPayment below the price (1000): refused before any deposit.
         let first = try await Self.fundedPayer(stack.rpc).key
@@ -180,13 +189,9 @@ extension DevnetIntegrationTests {
     /// chain reader); once that is spent, a top-up it cannot fund is refused before signing, with nothing sent.
     @Test(.enabled(if: FacilitatorProcess.isAvailable, "x402 binary not built"))
     func depositsStayWithinTheWallet() async throws {
-        let stack = try await SellerStack(receiverSeed: 119)
-        defer { stack.cleanup() }
-        let sellerURL = try stack.startSeller().url
-        let proxy = try PaymentProxy(target: sellerURL)
-        defer { proxy.stop() }
+        let (stack, proxy, requirement) = try await Self.proxiedSeller(receiverSeed: 119)
+        defer { stack.cleanup(); proxy.stop() }
         let url = proxy.url + "/weather"
-        let requirement = try await Self.requirement(sellerURL + "/weather")
 
         let key = try PrivateKey(hex: "0x" + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 1...255)) }.joined())
         _ = try await stack.rpc.request("devnet_mint", [.string(Devnet.testUSDC.lowercased), .string(key.address.lowercased), .string("0xbb8")])
