@@ -8,6 +8,7 @@ import X402BatchSettlementClient
 import X402Core
 import X402EVM
 import X402EVMRPC
+import X402Exact
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,7 +23,7 @@ struct BuyerOptions: ParsableArguments {
     @Option(help: "JSON-RPC URL (recovery from chain, corrective 402 checks); default X402_RPC_URL.")
     var rpcURL: String?
 
-    @Option(help: "Directory of the client channel state (survives runs).")
+    @Option(help: "Directory of the client channel state (survives runs; batch-settlement only).")
     var stateDir = "x402-buyer-data"
 
     @Option(help: "Refuse any payment above this many atomic units.")
@@ -36,16 +37,33 @@ struct BuyerOptions: ParsableArguments {
         // A session key signs the vouchers (it becomes the channel's payerAuthorizer); the wallet only deposits.
         let session = try environment("EVM_VOUCHER_SIGNER_PRIVATE_KEY").map { try PrivateKey(hex: $0) }
         let storage = try FileClientChannelStorage(directory: stateDir)
-        let rpc = (rpcURL ?? environment("X402_RPC_URL")).map { RPCClient(url: $0, logger: logger) }
         var configuration = BatchSettlementClientConfiguration()
-        configuration.limits.maxPerPayment = try maxPerPayment.map(Self.amount)
-        configuration.limits.maxDepositPerChannel = try maxDepositPerChannel.map(Self.amount)
-        let reader = rpc.map { RPCChannelChainReader(rpc: $0, network: "eip155:84532") }
+        configuration.limits = try limits()
+        let reader = chainReader(logger: logger)
         if let reader { configuration.clock = try await reader.chainAlignedClock() }
         let scheme = try BatchSettlementClientScheme(
             wallet: PrivateKeySigner(wallet), voucherSigner: session.map { PrivateKeySigner($0) }, storage: storage,
             chainReader: reader, configuration: configuration, logger: logger)
         return (scheme, storage)
+    }
+
+    /// The spending flags, shared by both schemes (`exact` has no deposits, so only `--max-per-payment` bites there).
+    func limits() throws -> SpendingLimits {
+        SpendingLimits(maxPerPayment: try maxPerPayment.map(Self.amount),
+                       maxDepositPerChannel: try maxDepositPerChannel.map(Self.amount))
+    }
+
+    /// The chain reader of `--rpc-url` (or X402_RPC_URL), if one is given.
+    func chainReader(logger: Logger) -> RPCChannelChainReader? {
+        (rpcURL ?? environment("X402_RPC_URL")).map { RPCChannelChainReader(rpc: RPCClient(url: $0, logger: logger), network: "eip155:84532") }
+    }
+
+    /// The `exact` scheme: the wallet key and the spending limits; no state directory. With an RPC URL its clock is
+    /// chain-aligned (so `validBefore` holds on a node whose clock leads), else the wall clock.
+    func exactScheme(logger: Logger) async throws -> ExactClientScheme {
+        var configuration = ExactClientConfiguration(limits: try limits())
+        if let reader = chainReader(logger: logger) { configuration.clock = try await reader.chainAlignedClock() }
+        return ExactClientScheme(wallet: PrivateKeySigner(try walletKey(file: keyFile)), configuration: configuration)
     }
 
     static func amount(_ text: String) throws -> UInt128 {
@@ -54,12 +72,35 @@ struct BuyerOptions: ParsableArguments {
     }
 }
 
+/// Which scheme(s) `x402 pay` may pay with.
+enum PayScheme: String, CaseIterable, ExpressibleByArgument {
+    /// A payment channel (deposit once, then vouchers); needs the state directory.
+    case batchSettlement = "batch-settlement"
+    /// One ERC-3009 transfer per request; needs only the wallet key.
+    case exact
+    /// Both registered: batch-settlement when offered, else exact; exact too when batch-settlement refuses.
+    case auto
+
+    /// The selection policy of the client: `auto` prefers batch-settlement and falls back to exact.
+    var policy: PaymentSelectionPolicy {
+        switch self {
+        case .auto: PaymentSelectionPolicy(preferredSchemes: [BatchSettlement.scheme, Exact.scheme],
+                                           fallBackWhenSchemeRefuses: true)
+        case .batchSettlement, .exact: PaymentSelectionPolicy()
+        }
+    }
+}
+
 /// `x402 pay URL`: one paid request; the body on stdout, the payment response on stderr.
 struct PayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pay",
-        abstract: "Make one paid request (batch-settlement): prints the body, and the payment response on stderr.",
-        discussion: "Keys: EVM_PRIVATE_KEY (or --key-file); EVM_VOUCHER_SIGNER_PRIVATE_KEY for a session key.")
+        abstract: "Make one paid request (batch-settlement or exact): prints the body, and the payment response on stderr.",
+        discussion: """
+            Keys: EVM_PRIVATE_KEY (or --key-file); EVM_VOUCHER_SIGNER_PRIVATE_KEY for a batch-settlement session key. \
+            --scheme auto (default) pays with a channel when the seller offers batch-settlement, else with exact, and \
+            with exact when the channel refuses (e.g. --max-deposit-per-channel); --scheme exact uses no state directory.
+            """)
 
     @Argument(help: "The URL.")
     var url: String
@@ -70,13 +111,22 @@ struct PayCommand: AsyncParsableCommand {
     @Option(help: "Request body.")
     var data: String?
 
+    @Option(help: "The scheme to pay with: batch-settlement, exact, or auto (batch-settlement when offered, else exact).")
+    var scheme: PayScheme = .auto
+
     @OptionGroup var buyer: BuyerOptions
 
     func run() async throws {
         var logger = Logger(label: "x402.pay")
         logger.logLevel = Logger.Level(rawValue: environment("X402_LOG_LEVEL") ?? "warning") ?? .warning
-        let (scheme, storage) = try await buyer.scheme(logger: logger)
-        let client = X402Client().register(scheme, for: .family("eip155"))
+        let client = X402Client(policy: scheme.policy)
+        var storage: FileClientChannelStorage?
+        if scheme != .exact {
+            let (batch, channels) = try await buyer.scheme(logger: logger)
+            client.register(batch, for: .family("eip155"))
+            storage = channels
+        }
+        if scheme != .batchSettlement { client.register(try await buyer.exactScheme(logger: logger), for: .family("eip155")) }
         let paying = X402PayingHTTPClient(client: client, logger: logger)
         var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method.uppercased())
@@ -87,7 +137,7 @@ struct PayCommand: AsyncParsableCommand {
             FileHandleOutput.writeError("PAYMENT-RESPONSE " + ((try? X402JSON.encodeString(settle)) ?? "") + "\n")
         }
         FileHandleOutput.writeError("HTTP \(response.status.code)\n")
-        await storage.close()
+        await storage?.close()
         if response.status.code >= 400 { throw ExitCode(1) }
     }
 }
