@@ -330,7 +330,8 @@ let package = Package(
         .testTarget(
             name: "X402HummingbirdTests",
             dependencies: [
-                "X402Hummingbird", "X402Core", "X402Testing",
+                "X402Hummingbird", "X402Core", "X402Testing", "X402Exact", "X402BatchSettlement", "X402BatchSettlementServer",
+                "X402BatchSettlementClient", "X402EVM",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
