@@ -163,9 +163,10 @@ def test_our_client_pays_the_python_sellers_exact_routes(chain, tmp_path):
         # The route offering both ($0.001): --scheme exact takes the exact offer.
         paid_by_transfer(pay("/both", "--scheme", "exact"), 1000)
         assert not state_dir.exists()
-        # auto (the default) on the exact-only route pays with exact.
+        # auto (the default) on the exact-only route pays with exact, and opens no channel state either.
         third = paid_by_transfer(pay("/exact"), 2000)
         assert len({first, second, third}) == 3
+        assert not state_dir.exists()
         # ... auto prefers the channel: a deposit (10 x the price) into the escrow, nothing to payTo yet.
         before = balances()
         deposit = pay("/both")

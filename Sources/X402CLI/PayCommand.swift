@@ -32,11 +32,11 @@ struct BuyerOptions: ParsableArguments {
     @Option(help: "Refuse deposits that would take a channel above this many atomic units in total.")
     var maxDepositPerChannel: String?
 
-    func scheme(logger: Logger) async throws -> (BatchSettlementClientScheme, FileClientChannelStorage) {
+    func scheme(logger: Logger) async throws -> (BatchSettlementClientScheme, LazyFileClientChannelStorage) {
         let wallet = try walletKey(file: keyFile)
         // A session key signs the vouchers (it becomes the channel's payerAuthorizer); the wallet only deposits.
         let session = try environment("EVM_VOUCHER_SIGNER_PRIVATE_KEY").map { try PrivateKey(hex: $0) }
-        let storage = try FileClientChannelStorage(directory: stateDir)
+        let storage = LazyFileClientChannelStorage(directory: stateDir)
         var configuration = BatchSettlementClientConfiguration()
         configuration.limits = try limits()
         let reader = chainReader(logger: logger)
@@ -99,7 +99,8 @@ struct PayCommand: AsyncParsableCommand {
         discussion: """
             Keys: EVM_PRIVATE_KEY (or --key-file); EVM_VOUCHER_SIGNER_PRIVATE_KEY for a batch-settlement session key. \
             --scheme auto (default) pays with a channel when the seller offers batch-settlement, else with exact, and \
-            with exact when the channel refuses (e.g. --max-deposit-per-channel); --scheme exact uses no state directory.
+            with exact when the channel refuses (e.g. --max-deposit-per-channel); the state directory is created only \
+            when a channel is used.
             """)
 
     @Argument(help: "The URL.")
@@ -120,7 +121,7 @@ struct PayCommand: AsyncParsableCommand {
         var logger = Logger(label: "x402.pay")
         logger.logLevel = Logger.Level(rawValue: environment("X402_LOG_LEVEL") ?? "warning") ?? .warning
         let client = X402Client(policy: scheme.policy)
-        var storage: FileClientChannelStorage?
+        var storage: LazyFileClientChannelStorage?
         if scheme != .exact {
             let (batch, channels) = try await buyer.scheme(logger: logger)
             client.register(batch, for: .family("eip155"))
