@@ -10,13 +10,11 @@
 The relayer is a fresh key funded with `anvil_setBalance`, the payer a fresh key holding minted test USDC.
 """
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from eth_account import Account
 
 from test_tokens_support import CANONICAL
-from x402_process import start_x402
+from x402_process import Upstream, start_x402
 
 from x402 import x402ClientSync
 from x402.http import FacilitatorConfig, HTTPFacilitatorClientSync
@@ -83,29 +81,6 @@ def test_our_facilitator_settles_sdk_exact_payloads(chain, tmp_path):
         assert not spent.is_valid and spent.invalid_reason == "invalid_exact_evm_nonce_already_used", spent
     finally:
         fac.stop()
-
-
-class Upstream:
-    def __init__(self):
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                body = b'{"weather":"sunny"}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def test_sdk_exact_buyer_pays_x402_serve(chain, tmp_path):

@@ -7,18 +7,15 @@ client scheme and a fresh payer. Cycle: deposit -> vouchers -> a dynamic price -
 state (corrective 402: it checks the seller's voucher signature, adopts its state, retries once) -> a partial
 refund asked by the buyer -> SIGTERM, whose flush claims and settles. Balances are checked on chain.
 """
-import json
 import os
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 
 from test_tokens_support import CANONICAL
-from x402_process import start_x402
+from x402_process import Upstream, start_x402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Devnet"))
@@ -36,39 +33,6 @@ NET = "eip155:84532"
 USDC = CANONICAL["TestUSDC"]
 ESCROW = CANONICAL["x402BatchSettlement"]
 PRICE = 1000
-
-
-class Upstream:
-    """The API sold: JSON answers; `/dynamic` charges half through Settlement-Overrides."""
-
-    def __init__(self):
-        self.calls = []
-        upstream = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                upstream.calls.append((self.path, self.headers.get("payment-signature"), self.headers.get("x-x402-payer")))
-                body = json.dumps({"weather": "sunny", "path": self.path}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                if self.path.startswith("/dynamic"):
-                    self.send_header("Settlement-Overrides", json.dumps({"amount": "50%"}))
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def buyer(payer, rpc_url):

@@ -1,8 +1,11 @@
 """Starting and stopping `x402` subcommands (our Swift binary) for the interop tests."""
+import json
 import os
 import signal
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -61,3 +64,37 @@ def start_x402(args, env, work):
         proc.kill()
         pytest.fail(f"x402 {args[0]} did not print 'listening' within 60 s:\n{log.read_text()[-4000:]}")
     return X402Process(proc, url, log)
+
+
+class Upstream:
+    """The API `x402 serve` sells in these tests: JSON answers (`weather`, `path`); `/dynamic` charges half through
+    Settlement-Overrides. `calls` records each request's path and the payment and payer headers it got."""
+
+    def __init__(self):
+        self.calls = []
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                upstream.calls.append((self.path, self.headers.get("payment-signature"), self.headers.get("x-x402-payer")))
+                body = json.dumps({"weather": "sunny", "path": self.path}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                if self.path.startswith("/dynamic"):
+                    self.send_header("Settlement-Overrides", json.dumps({"amount": "50%"}))
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

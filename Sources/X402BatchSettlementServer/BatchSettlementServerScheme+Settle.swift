@@ -152,9 +152,9 @@ extension BatchSettlementServerScheme {
 
     /// Adds the seller's charged total to a deposit's or refund's `channelState`, and a deposit's `chargedAmount`.
     public func enrichSettlementResponse(_ context: PaymentContext, result: SettleResponse) async throws -> JSONObject? {
-        guard let state = context.attempt.sellerRequest, state.kind != .voucher,
-              let (chargedAfter, charge) = Optional(state.read({ ($0.chargedAfter, $0.charge) })),
-              let charged = chargedAfter else { return nil }
+        guard let state = context.attempt.sellerRequest, state.kind != .voucher else { return nil }
+        let (chargedAfter, charge) = state.read { ($0.chargedAfter, $0.charge) }
+        guard let charged = chargedAfter else { return nil }
         var enrichment: JSONObject = ["channelState": ["chargedCumulativeAmount": .string(String(charged))]]
         if state.kind == .deposit, let charge { enrichment["chargedAmount"] = .string(String(charge)) }
         return enrichment

@@ -32,18 +32,31 @@ struct BuyerOptions: ParsableArguments {
     @Option(help: "Refuse deposits that would take a channel above this many atomic units in total.")
     var maxDepositPerChannel: String?
 
-    func scheme(logger: Logger) async throws -> (BatchSettlementClientScheme, LazyFileClientChannelStorage) {
-        let wallet = try walletKey(file: keyFile)
+    /// What every payer scheme shares, read once: the wallet key, the chain reader of `--rpc-url` (or X402_RPC_URL) and
+    /// a clock aligned with that chain (the wall clock without one).
+    struct Access {
+        let wallet: PrivateKey
+        let reader: RPCChannelChainReader?
+        let clock: (@Sendable () -> UInt64)?
+    }
+
+    func access(logger: Logger) async throws -> Access {
+        let reader = (rpcURL ?? environment("X402_RPC_URL"))
+            .map { RPCChannelChainReader(rpc: RPCClient(url: $0, logger: logger), network: "eip155:84532") }
+        return Access(wallet: try walletKey(file: keyFile), reader: reader, clock: try await reader?.chainAlignedClock())
+    }
+
+    /// The batch-settlement scheme over the state directory (opened on first use).
+    func scheme(_ access: Access, logger: Logger) throws -> (BatchSettlementClientScheme, LazyFileClientChannelStorage) {
         // A session key signs the vouchers (it becomes the channel's payerAuthorizer); the wallet only deposits.
         let session = try environment("EVM_VOUCHER_SIGNER_PRIVATE_KEY").map { try PrivateKey(hex: $0) }
         let storage = LazyFileClientChannelStorage(directory: stateDir)
         var configuration = BatchSettlementClientConfiguration()
         configuration.limits = try limits()
-        let reader = chainReader(logger: logger)
-        if let reader { configuration.clock = try await reader.chainAlignedClock() }
+        if let clock = access.clock { configuration.clock = clock }
         let scheme = try BatchSettlementClientScheme(
-            wallet: PrivateKeySigner(wallet), voucherSigner: session.map { PrivateKeySigner($0) }, storage: storage,
-            chainReader: reader, configuration: configuration, logger: logger)
+            wallet: PrivateKeySigner(access.wallet), voucherSigner: session.map { PrivateKeySigner($0) }, storage: storage,
+            chainReader: access.reader, configuration: configuration, logger: logger)
         return (scheme, storage)
     }
 
@@ -53,17 +66,12 @@ struct BuyerOptions: ParsableArguments {
                        maxDepositPerChannel: try maxDepositPerChannel.map(Self.amount))
     }
 
-    /// The chain reader of `--rpc-url` (or X402_RPC_URL), if one is given.
-    func chainReader(logger: Logger) -> RPCChannelChainReader? {
-        (rpcURL ?? environment("X402_RPC_URL")).map { RPCChannelChainReader(rpc: RPCClient(url: $0, logger: logger), network: "eip155:84532") }
-    }
-
     /// The `exact` scheme: the wallet key and the spending limits; no state directory. With an RPC URL its clock is
     /// chain-aligned (so `validBefore` holds on a node whose clock leads), else the wall clock.
-    func exactScheme(logger: Logger) async throws -> ExactClientScheme {
+    func exactScheme(_ access: Access) throws -> ExactClientScheme {
         var configuration = ExactClientConfiguration(limits: try limits())
-        if let reader = chainReader(logger: logger) { configuration.clock = try await reader.chainAlignedClock() }
-        return ExactClientScheme(wallet: PrivateKeySigner(try walletKey(file: keyFile)), configuration: configuration)
+        if let clock = access.clock { configuration.clock = clock }
+        return ExactClientScheme(wallet: PrivateKeySigner(access.wallet), configuration: configuration)
     }
 
     static func amount(_ text: String) throws -> UInt128 {
@@ -122,12 +130,13 @@ struct PayCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: environment("X402_LOG_LEVEL") ?? "warning") ?? .warning
         let client = X402Client(policy: scheme.policy)
         var storage: LazyFileClientChannelStorage?
+        let access = try await buyer.access(logger: logger)
         if scheme != .exact {
-            let (batch, channels) = try await buyer.scheme(logger: logger)
+            let (batch, channels) = try buyer.scheme(access, logger: logger)
             client.register(batch, for: .family("eip155"))
             storage = channels
         }
-        if scheme != .batchSettlement { client.register(try await buyer.exactScheme(logger: logger), for: .family("eip155")) }
+        if scheme != .batchSettlement { client.register(try buyer.exactScheme(access), for: .family("eip155")) }
         let paying = X402PayingHTTPClient(client: client, logger: logger)
         var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method.uppercased())
@@ -160,7 +169,7 @@ struct RefundCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "x402.refund")
         logger.logLevel = Logger.Level(rawValue: environment("X402_LOG_LEVEL") ?? "warning") ?? .warning
-        let (scheme, storage) = try await buyer.scheme(logger: logger)
+        let (scheme, storage) = try buyer.scheme(try await buyer.access(logger: logger), logger: logger)
         let settled = try await scheme.refund(url: url, amount: try amount.map(BuyerOptions.amount),
                                               transport: asyncHTTPRefundTransport(timeout: .seconds(120)))
         print("refunded \(settled.amount ?? "") transaction \(settled.transaction)")

@@ -2,12 +2,6 @@ import X402Core
 import X402EVM
 import X402EVMMechanisms
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Options of ``ExactClientScheme``.
 public struct ExactClientConfiguration: Sendable {
     /// Spending controls, checked before signing (``SpendingLimits/maxPerPayment`` and ``SpendingLimits/budget``;
@@ -56,11 +50,7 @@ public final class ExactClientScheme: SchemeNetworkClient {
     }
 
     /// Unix seconds from the system clock.
-    @Sendable public static func systemSeconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return UInt64(max(0, ts.tv_sec))
-    }
+    @Sendable public static func systemSeconds() -> UInt64 { WallClock.seconds() }
 
     /// 32 random bytes from the system generator.
     @Sendable public static func randomNonce() -> Bytes32 {

@@ -92,29 +92,13 @@ final class FastPathRunner: Sendable {
     }
 
     /// One paid request through the whole local fast path; throws unless it proceeds and settles.
-    func request() async throws {
-        var i = cursor.add(1, ordering: .relaxed).oldValue
-        if i >= sellerChannels * fastPathVouchers {
-            // Every pre-signed voucher was spent: rewind the channels and start over.
-            try await fixture.reset()
-            cursor.store(1, ordering: .relaxed)
-            i = 0
-        }
-        let request = requests[i % sellerChannels][i / sellerChannels]
-        guard case .proceed(let payment) = await fixture.http.processRequest(request) else {
-            throw BenchError("request \(i) did not proceed")
-        }
-        var headers = HTTPFields()
-        guard case .settled(_, let fields) = await fixture.http.settle(payment, responseStatus: .ok, responseHeaders: &headers) else {
-            throw BenchError("request \(i) did not settle")
-        }
-        blackHole(fields)
-    }
+    func request() async throws { try await settleOnly(try await processOnly()) }
 
-    /// The first half of ``request()``: the payment verified and reserved.
+    /// The first half of ``request()``: the next pre-signed voucher verified and reserved.
     func processOnly() async throws -> VerifiedPayment {
         var i = cursor.add(1, ordering: .relaxed).oldValue
         if i >= sellerChannels * fastPathVouchers {
+            // Every pre-signed voucher was spent: rewind the channels and start over.
             try await fixture.reset()
             cursor.store(1, ordering: .relaxed)
             i = 0
