@@ -23,6 +23,7 @@ let package = Package(
         .executableTarget(
             name: "X402Benchmarks",
             dependencies: [
+                "SellerBenchKit",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "X402EVM", package: "swift-x402"),
                 .product(name: "X402Core", package: "swift-x402"),
@@ -44,6 +45,34 @@ let package = Package(
             ],
             path: "Benchmarks/X402Benchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The seller fixture and its HTTP app, shared by the benchmarks and the seller process.
+        .target(
+            name: "SellerBenchKit",
+            dependencies: [
+                .product(name: "X402EVM", package: "swift-x402"),
+                .product(name: "X402Core", package: "swift-x402"),
+                .product(name: "X402JSON", package: "swift-x402"),
+                .product(name: "X402BatchSettlement", package: "swift-x402"),
+                .product(name: "X402BatchSettlementServer", package: "swift-x402"),
+                .product(name: "X402Hummingbird", package: "swift-x402"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Benchmarks/SellerBenchKit"
+        ),
+        // The loopback benchmarks' seller as its own process (built beside X402Benchmarks; see README.md).
+        .executableTarget(
+            name: "x402-bench-seller",
+            dependencies: [
+                "SellerBenchKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/x402-bench-seller"
         ),
     ],
     swiftLanguageModes: [.v6]

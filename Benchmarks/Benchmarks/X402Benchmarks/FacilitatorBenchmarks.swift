@@ -1,6 +1,7 @@
 import Benchmark
 import Foundation
 import NIOCore
+import SellerBenchKit
 import Synchronization
 import X402BatchSettlement
 import X402Core

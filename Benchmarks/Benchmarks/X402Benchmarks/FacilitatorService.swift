@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import NIOCore
 import Prometheus
+import SellerBenchKit
 import ServiceLifecycle
 import X402BatchSettlement
 import X402BatchSettlementFacilitator
@@ -256,11 +257,6 @@ final class FacilitatorService: Sendable {
             return opened
         }
     }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// A receiver address unique to this process (never a dev account).

@@ -1,5 +1,6 @@
 import Benchmark
 import HTTPTypes
+import SellerBenchKit
 import Synchronization
 import X402BatchSettlement
 import X402Core

@@ -1,15 +1,13 @@
 import AsyncHTTPClient
 import Benchmark
 import Foundation
-import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
+import SellerBenchKit
 import Synchronization
 import X402BatchSettlement
 import X402Core
 import X402EVM
-import X402Hummingbird
 import X402JSON
 
 // The seller over loopback HTTP (issue item 8): a Hummingbird app with X402PaymentMiddleware selling `GET /paid`
@@ -64,7 +62,7 @@ func sellerHTTPBenchmarks() {
         }
         let recover = bench.recoveries(baselineRecoveries)
         let unloaded = try await bench.unloaded(pairs: unloadedPairs)
-        try bench.seller.checkLocal()
+        try await bench.seller.checkLocal(client: bench.load.client)
         let bound = 1 / (1 / unpaid.rate + 1 / recover)
         let added50: Double = percentile(unloaded.paid, 0.5) - percentile(unloaded.unpaid, 0.5)
         let added99: Double = percentile(unloaded.paid, 0.99) - percentile(unloaded.unpaid, 0.99)
@@ -105,14 +103,14 @@ func sellerHTTPBenchmarks() {
         }
         python.advance(pythonPerTask)
         let ours = try await bench.paidPhase(perTask: loadPerTask)
-        try bench.seller.checkLocal()
+        try await bench.seller.checkLocal(client: bench.load.client)
         let values = [Int(theirs.rate), Int(ours.rate), Int((ours.rate / theirs.rate).rounded()),
                       Int(percentile(theirs.latencies, 0.5)), Int(percentile(theirs.latencies, 0.99))]
         for (metric, value) in zip(pythonMetrics, values) { benchmark.measurement(metric, value) }
         pythonSummaries.withLock { $0.append(values) }
     } setup: {
         let bench = try await SellerHTTPBench.start(perChannel: 4 * loadPerTask)
-        bench.python = try await PythonSeller.start(fixture: bench.seller.fixture, client: bench.load.client,
+        bench.python = try await PythonSeller.start(configs: bench.seller.configs, client: bench.load.client,
                                                     perChannel: 4 * pythonPerTask)
         return bench
     } teardown: {
@@ -153,7 +151,7 @@ final class SellerHTTPBench: Sendable {
 
     /// `perTask` paid requests on each channel, all channels at once.
     func paidPhase(perTask: Int) async throws -> LoadGenerator.Phase {
-        let base = try await seller.reserveVouchers(perTask)
+        let base = try await seller.reserveVouchers(perTask, client: load.client)
         return try await load.run(tasks: sellerChannels, perTask: perTask, paid: true) { task, j in
             self.seller.paid(channel: task, k: base + j)
         }
@@ -169,7 +167,7 @@ final class SellerHTTPBench: Sendable {
 
     /// One connection alternating /free and /paid (round-robin over the channels): latencies in µs.
     func unloaded(pairs: Int) async throws -> (unpaid: [Double], paid: [Double]) {
-        let base = try await seller.reserveVouchers((pairs + sellerChannels - 1) / sellerChannels)
+        let base = try await seller.reserveVouchers((pairs + sellerChannels - 1) / sellerChannels, client: load.client)
         var unpaid: [Double] = [], paid: [Double] = []
         for i in 0..<pairs {
             unpaid.append(try await load.timed(seller.free(), paid: false))
@@ -179,53 +177,58 @@ final class SellerHTTPBench: Sendable {
     }
 }
 
-/// The Hummingbird app selling `GET /paid` over a ``SellerFixture``.
+/// Our seller as its own process (`x402-bench-seller`, built beside this binary: Benchmarks/x402-bench-seller), as a
+/// seller is deployed: its threads do not share a concurrency pool with this process's load generator. It runs
+/// Swift concurrency on NIO's event loops (`--event-loop-executor`), as `x402 serve --event-loop-executor` does.
 final class LoopbackSeller: Sendable {
-    let fixture: SellerFixture
+    /// The seller binary: next to this benchmark's own executable.
+    static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        .deletingLastPathComponent().appendingPathComponent("x402-bench-seller").path
+
+    let configs: [ChannelConfig]
     let url: String
     /// `[channel][k]` `PAYMENT-SIGNATURE` values.
     let headers: [[String]]
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
+    private let process: Process
+    private let stdin: Pipe
     /// The next unused voucher index (every channel advances in step).
     private let base = Mutex(0)
 
-    static let body = "{\"ok\":true}"
-
-    private init(fixture: SellerFixture, url: String, headers: [[String]], group: ServiceGroup, task: Task<Void, any Error>) {
-        self.fixture = fixture
+    private init(configs: [ChannelConfig], url: String, headers: [[String]], process: Process, stdin: Pipe) {
+        self.configs = configs
         self.url = url
         self.headers = headers
-        self.group = group
-        self.task = task
+        self.process = process
+        self.stdin = stdin
     }
 
     static func start(perChannel: Int) async throws -> LoopbackSeller {
-        let fixture = try await SellerFixture(channelCount: sellerChannels)
-        let headers = try fixture.vouchers(perChannel: perChannel).map { $0.map(\.header) }
-        var logger = Logger(label: "x402.seller.bench")
-        logger.logLevel = .error
-        let router = Router(context: X402BasicRequestContext.self)
-        router.add(middleware: X402PaymentMiddleware<X402BasicRequestContext>(server: fixture.http))
-        router.get("/paid") { _, _ in Self.body }
-        router.get("/free") { _, _ in Self.body }
-        let (address, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in
-                                  continuation.yield(channel.localAddress?.port ?? 0)
-                                  continuation.finish()
-                              }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task { try await group.run() }
-        var port = 0
-        for await p in address { port = p }
-        guard port > 0 else { throw BenchError("the seller did not start") }
-        return LoopbackSeller(fixture: fixture, url: "http://127.0.0.1:\(port)", headers: headers, group: group, task: task)
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw BenchError("\(binary) is missing: swift build -c release --package-path Benchmarks --product x402-bench-seller")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--event-loop-executor", "--channels", String(sellerChannels)]
+        let stdout = Pipe(), stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardInput = stdin
+        try process.run()
+        let configs = SellerFixture.channelConfigs(count: sellerChannels)
+        let headers = try SellerFixture.vouchers(configs, perChannel: perChannel).map { $0.map(\.header) }
+        var output = ""
+        while !output.contains("\n") {
+            let chunk = stdout.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            output += String(decoding: chunk, as: UTF8.self)
+        }
+        let line = output.split(separator: "\n").first ?? ""
+        let port = line.hasPrefix("LISTENING ") ? Int(line.dropFirst(10)) ?? 0 : 0
+        guard port > 0 else { throw BenchError("the seller process did not start: \(output)") }
+        return LoopbackSeller(configs: configs, url: "http://127.0.0.1:\(port)", headers: headers, process: process, stdin: stdin)
     }
 
     deinit {
-        let group = group
-        Task { await group.triggerGracefulShutdown() }
+        process.terminate()
     }
 
     func free() -> HTTPClientRequest { HTTPClientRequest(url: url + "/free") }
@@ -243,21 +246,31 @@ final class LoopbackSeller: Sendable {
         return request
     }
 
-    /// Reserves `count` vouchers of every channel (rewinding the channels when the pre-signed ones run out):
-    /// returns the first index.
-    func reserveVouchers(_ count: Int) async throws -> Int {
+    /// Reserves `count` vouchers of every channel (rewinding the seller's channels when the pre-signed ones run
+    /// out): returns the first index.
+    func reserveVouchers(_ count: Int, client: HTTPClient) async throws -> Int {
         let (first, rewind) = base.withLock { b in
             if b + count > headers[0].count { b = count; return (0, true) }
             defer { b += count }
             return (b, false)
         }
-        if rewind { try await fixture.reset() }
+        if rewind {
+            var request = HTTPClientRequest(url: url + "/bench/reset")
+            request.method = .POST
+            let response = try await client.execute(request, timeout: .seconds(30))
+            _ = try await response.body.collect(upTo: 1 << 10)
+            guard response.status == .ok else { throw BenchError("reset: \(response.status)") }
+        }
         return first
     }
 
-    func checkLocal() throws {
-        let calls = fixture.facilitator.remoteCalls.load(ordering: .relaxed)
-        guard calls == 0 else { throw BenchError("the facilitator was called \(calls) times: not the local fast path") }
+    /// Fails when the seller called its facilitator (a request left the local fast path).
+    func checkLocal(client: HTTPClient) async throws {
+        let response = try await client.execute(HTTPClientRequest(url: url + "/bench/facilitator-calls"), timeout: .seconds(30))
+        let calls = String(buffer: try await response.body.collect(upTo: 1 << 10))
+        guard response.status == .ok, calls == "0" else {
+            throw BenchError("the facilitator was called \(calls) times: not the local fast path")
+        }
     }
 }
 
@@ -344,9 +357,9 @@ final class PythonSeller: Sendable {
         self.pid = pid
     }
 
-    static func start(fixture: SellerFixture, client: HTTPClient, perChannel: Int) async throws -> PythonSeller {
+    static func start(configs: [ChannelConfig], client: HTTPClient, perChannel: Int) async throws -> PythonSeller {
         let seed = FileManager.default.temporaryDirectory.appendingPathComponent("x402-bench-python-seed-\(getpid()).json")
-        try Data(JSONSerializer.serialize(fixture.pythonSeed())).write(to: seed)
+        try Data(JSONSerializer.serialize(SellerFixture.pythonSeed(configs))).write(to: seed)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [script, "--seed", seed.path, "--port", "0"]
@@ -371,7 +384,7 @@ final class PythonSeller: Sendable {
               let accepted = try HeaderCodec.decodePaymentRequired(header).accepts.first else {
             throw BenchError("the Python seller answered no 402: \(response.status)")
         }
-        let headers = try fixture.vouchers(perChannel: perChannel, accepted: accepted).map { $0.map(\.header) }
+        let headers = try SellerFixture.vouchers(configs, perChannel: perChannel, accepted: accepted).map { $0.map(\.header) }
         return PythonSeller(url: url, headers: headers, pid: process.processIdentifier)
     }
 

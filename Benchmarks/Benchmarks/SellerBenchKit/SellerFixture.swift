@@ -15,35 +15,35 @@ import X402JSON
 /// The facilitator is a stub that only answers `/supported` (advertising the receiver authorizer): vouchers on
 /// synced channels verify locally and commit without it, and it counts any other call so a benchmark can fail
 /// when the fast path left the process.
-final class SellerFixture: Sendable {
-    static let network: Network = "eip155:84532"
-    static let domain = BatchSettlementDomain(chainId: 84532)
-    static let usdc = try! Address(hex: "0x036CbD53842c5426634e7929541eC2318f3dCF7e")
-    static let payTo = try! Address(hex: "0x3325a78425F17a7E487Eb5666b2bFd93aBb06c70")
-    static let authorizerKeyHex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
-    static let authorizerKey = try! PrivateKey(hex: authorizerKeyHex)
-    static let payerKey = try! PrivateKey(hex: "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6")
-    static let price: UInt128 = 1000
-    static let withdrawDelay: UInt64 = 900
+package final class SellerFixture: Sendable {
+    package static let network: Network = "eip155:84532"
+    package static let domain = BatchSettlementDomain(chainId: 84532)
+    package static let usdc = try! Address(hex: "0x036CbD53842c5426634e7929541eC2318f3dCF7e")
+    package static let payTo = try! Address(hex: "0x3325a78425F17a7E487Eb5666b2bFd93aBb06c70")
+    package static let authorizerKeyHex = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
+    package static let authorizerKey = try! PrivateKey(hex: authorizerKeyHex)
+    package static let payerKey = try! PrivateKey(hex: "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6")
+    package static let price: UInt128 = 1000
+    package static let withdrawDelay: UInt64 = 900
     /// The mirrored balance of every channel: more than any run signs.
-    static let balance: UInt128 = 1_000_000_000_000
+    package static let balance: UInt128 = 1_000_000_000_000
 
     /// The 402's requirement as a client would see it (the `accepted` of every payload).
-    static let requirement = PaymentRequirements(
+    package static let requirement = PaymentRequirements(
         scheme: "batch-settlement", network: network, asset: usdc.checksummed, amount: String(price),
         payTo: payTo.checksummed, maxTimeoutSeconds: 300,
         extra: ["receiverAuthorizer": .string(authorizerKey.address.checksummed), "withdrawDelay": .number(JSONNumber(withdrawDelay)),
                 "name": "USDC", "version": "2", "minDeposit": .string(String(price * 10))])
 
-    let storage = InMemoryChannelStorage()
-    let facilitator = StubFacilitator(authorizer: SellerFixture.authorizerKey.address)
-    let scheme: BatchSettlementServerScheme
-    let http: X402HTTPResourceServer
-    let configs: [ChannelConfig]
-    let channelIds: [Bytes32]
+    package let storage = InMemoryChannelStorage()
+    package let facilitator = StubFacilitator(authorizer: SellerFixture.authorizerKey.address)
+    package let scheme: BatchSettlementServerScheme
+    package let http: X402HTTPResourceServer
+    package let configs: [ChannelConfig]
+    package let channelIds: [Bytes32]
 
     /// A seller with `channelCount` channels (salts 1…channelCount of one payer), initialized and seeded.
-    init(channelCount: Int) async throws {
+    package init(channelCount: Int) async throws {
         var configuration = BatchSettlementServerConfiguration()
         configuration.receiverAuthorizerKey = Self.authorizerKey
         scheme = BatchSettlementServerScheme(storage: storage, configuration: configuration)
@@ -62,11 +62,11 @@ final class SellerFixture: Sendable {
         }
     }
 
-    static var option: PaymentOption {
+    package static var option: PaymentOption {
         PaymentOption(scheme: "batch-settlement", price: .money(.string("$0.001")), network: network, payTo: payTo.checksummed)
     }
 
-    static func channelConfigs(count: Int) -> [ChannelConfig] {
+    package static func channelConfigs(count: Int) -> [ChannelConfig] {
         (1...count).map { salt in
             ChannelConfig(payer: payerKey.address, payerAuthorizer: payerKey.address, receiver: payTo,
                           receiverAuthorizer: authorizerKey.address, token: usdc, withdrawDelay: withdrawDelay,
@@ -75,7 +75,7 @@ final class SellerFixture: Sendable {
     }
 
     /// Puts every channel back to its seeded record: nothing charged, mirrored state fresh as of now.
-    func reset() async throws {
+    package func reset() async throws {
         let now = BatchSettlementServerScheme.systemMilliseconds()
         for (config, id) in zip(configs, channelIds) {
             let seeded = SellerChannel(channelId: id, config: config, balance: Self.balance, onchainSyncedAt: now,
@@ -85,7 +85,7 @@ final class SellerFixture: Sendable {
     }
 
     /// `GET path` as the HTTP layer sees it (HTTP/1 moves `Host` into the authority).
-    static func request(path: String, paymentSignature: String? = nil) -> HTTPRequest {
+    package static func request(path: String, paymentSignature: String? = nil) -> HTTPRequest {
         var request = HTTPRequest(method: .get, scheme: "http", authority: "127.0.0.1", path: path)
         if let paymentSignature { request.headerFields[.paymentSignature] = paymentSignature }
         return request
@@ -93,7 +93,7 @@ final class SellerFixture: Sendable {
 
     /// The `k`-th voucher (cumulative `(k+1) × price`, k from 0) of `config`, as a `PAYMENT-SIGNATURE` value and
     /// its signature (the recovery baseline recovers the same signatures).
-    static func voucher(_ config: ChannelConfig, _ k: Int, accepted: PaymentRequirements = requirement) throws
+    package static func voucher(_ config: ChannelConfig, _ k: Int, accepted: PaymentRequirements = requirement) throws
         -> (header: String, digest: Bytes32, signature: Signature) {
         let id = config.channelId(in: domain)
         let m = UInt128(k + 1) * price
@@ -107,21 +107,28 @@ final class SellerFixture: Sendable {
     }
 
     /// `perChannel` vouchers of each channel: `[channel][k]`.
-    func vouchers(perChannel: Int, accepted: PaymentRequirements = requirement) throws
+    package func vouchers(perChannel: Int, accepted: PaymentRequirements = requirement) throws
         -> [[(header: String, digest: Bytes32, signature: Signature)]] {
-        try configs.map { config in try (0..<perChannel).map { try Self.voucher(config, $0, accepted: accepted) } }
+        try Self.vouchers(configs, perChannel: perChannel, accepted: accepted)
+    }
+
+    /// `perChannel` vouchers of each of `configs`: `[channel][k]` (what a client of a seller process signs).
+    package static func vouchers(_ configs: [ChannelConfig], perChannel: Int, accepted: PaymentRequirements = requirement) throws
+        -> [[(header: String, digest: Bytes32, signature: Signature)]] {
+        try configs.map { config in try (0..<perChannel).map { try voucher(config, $0, accepted: accepted) } }
     }
 
     /// The channels as the Python seller seeds them (Benchmarks/python/fastapi_seller.py).
-    func pythonSeed() -> JSONValue {
-        .object([
-            "network": .string(Self.network.rawValue),
-            "payTo": .string(Self.payTo.checksummed),
-            "asset": .string(Self.usdc.checksummed),
+    package static func pythonSeed(_ configs: [ChannelConfig]) -> JSONValue {
+        let channelIds = configs.map { $0.channelId(in: domain) }
+        return .object([
+            "network": .string(network.rawValue),
+            "payTo": .string(payTo.checksummed),
+            "asset": .string(usdc.checksummed),
             "price": "$0.001",
-            "receiverAuthorizerKey": .string(Self.authorizerKeyHex),
-            "withdrawDelay": .number(JSONNumber(Self.withdrawDelay)),
-            "balance": .string(String(Self.balance)),
+            "receiverAuthorizerKey": .string(authorizerKeyHex),
+            "withdrawDelay": .number(JSONNumber(withdrawDelay)),
+            "balance": .string(String(balance)),
             "channels": .array(zip(configs, channelIds).map { config, id in
                 .object([
                     "channelId": .string(id.hex),
@@ -140,29 +147,35 @@ final class SellerFixture: Sendable {
 
 /// A facilitator that only answers `/supported`; `/verify` and `/settle` count and fail (the local fast path must
 /// not reach them).
-final class StubFacilitator: FacilitatorClient {
-    let authorizer: Address
-    let remoteCalls = Atomic<Int>(0)
+package final class StubFacilitator: FacilitatorClient {
+    package let authorizer: Address
+    package let remoteCalls = Atomic<Int>(0)
 
-    init(authorizer: Address) { self.authorizer = authorizer }
+    package init(authorizer: Address) { self.authorizer = authorizer }
 
-    func verify(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> VerifyResponse {
+    package func verify(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> VerifyResponse {
         remoteCalls.add(1, ordering: .relaxed)
         throw BenchError("the stub facilitator does not verify")
     }
 
-    func settle(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> SettleResponse {
+    package func settle(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> SettleResponse {
         remoteCalls.add(1, ordering: .relaxed)
         throw BenchError("the stub facilitator does not settle")
     }
 
-    func supported() async throws -> SupportedResponse {
+    package func supported() async throws -> SupportedResponse {
         SupportedResponse(kinds: [SupportedKind(scheme: "batch-settlement", network: SellerFixture.network,
                                                 extra: ["receiverAuthorizer": .string(authorizer.checksummed)])])
     }
 }
 
 /// Seconds of a duration, as a Double.
-func seconds(_ duration: Duration) -> Double {
+package func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// A benchmark's own failure.
+package struct BenchError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
