@@ -11,16 +11,19 @@ import X402EVM
 import X402JSON
 
 // The seller over loopback HTTP (issue item 8): a Hummingbird app with X402PaymentMiddleware selling `GET /paid`
-// beside an unpaid `GET /free` (same small body), 64 synced channels, and an AsyncHTTPClient load generator in
-// the same process: 64 tasks, each owning one keep-alive connection's worth of work and one channel, sending that
-// channel's pre-signed cumulative vouchers in order.
+// beside an unpaid `GET /free` (same small body) over 64 synced channels (SellerApp), run as its own process
+// (x402-bench-seller, Swift concurrency on NIO's event loops, as `x402 serve` runs), and an AsyncHTTPClient load
+// generator in this process: 64 tasks, each owning one keep-alive connection's worth of work and one channel,
+// sending that channel's pre-signed cumulative vouchers in order.
 //
+//   flock /tmp/x402-swift-build.lock swift build -c release --package-path Benchmarks   # also builds x402-bench-seller
 //   flock /tmp/x402-swift-build.lock swift package --package-path Benchmarks benchmark --filter 'seller loopback.*'
 //
 // Each sample measures, one after the other on the same cores (server, client and baseline share the machine):
 // unpaid req/s, paid req/s, unpaid req/s carrying a voucher's PAYMENT-SIGNATURE (what moving the header costs),
-// single-core `recoverAddress`/s, the paid rate as a % of the ceiling 1 / (1/unpaid + 1/recover) (target ≥ 75 %), the loaded latency distributions (p50/p99 of each), and the seller's
-// added latency unloaded (one connection alternating /free and /paid: p50/p99 of paid minus those of unpaid).
+// single-core `recoverAddress`/s, the paid rate as a % of the ceiling 1 / (1/unpaid + 1/recover) (target ≥ 75 %),
+// the loaded latency distributions (p50/p99 of each), and the seller's added latency unloaded (one connection
+// alternating /free and /paid: p50/p99 of paid minus those of unpaid).
 //
 // "seller loopback HTTP: Python SDK" drives the same paid workload against the official Python SDK's FastAPI seller
 // (Benchmarks/python/fastapi_seller.py, started from Devnet/.venv; not registered without it: run
