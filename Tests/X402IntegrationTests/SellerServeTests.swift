@@ -131,7 +131,8 @@ extension DevnetIntegrationTests {
             // Every acknowledged voucher is durable: SIGKILL, no flush.
             stack.seller?.kill9()
             #expect(try await stack.onchainChannel(buyer.config).totalClaimed == 0)
-            url = try stack.startSeller(storage: storage).url
+            // Restarted on the concurrency pool (x402 serve runs on NIO's event loops by default): same answers.
+            url = try stack.startSeller(storage: storage, extra: ["--no-event-loop-executor"]).url
             // The restarted seller knows the channel: the next voucher builds on the charged total.
             #expect(try await buyer.pay(url + "/weather", buyer.voucherPayload()).status == 200, "\(kind)")
             stack.seller?.kill9()
