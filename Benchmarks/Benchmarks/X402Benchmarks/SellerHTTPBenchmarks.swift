@@ -218,14 +218,7 @@ final class LoopbackSeller: Sendable {
         try process.run()
         let configs = SellerFixture.channelConfigs(count: sellerChannels)
         let headers = try SellerFixture.vouchers(configs, perChannel: perChannel).map { $0.map(\.header) }
-        var output = ""
-        while !output.contains("\n") {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            output += String(decoding: chunk, as: UTF8.self)
-        }
-        let line = output.split(separator: "\n").first ?? ""
-        let port = line.hasPrefix("LISTENING ") ? Int(line.dropFirst(10)) ?? 0 : 0
+        let (port, output) = listeningPort(stdout)
         guard port > 0 else { throw BenchError("the seller process did not start: \(output)") }
         return LoopbackSeller(configs: configs, url: "http://127.0.0.1:\(port)", headers: headers, process: process, stdin: stdin)
     }
@@ -370,15 +363,8 @@ final class PythonSeller: Sendable {
         process.standardOutput = stdout
         try process.run()
         // The script prints `LISTENING <port>` once uvicorn is bound.
-        var output = ""
-        while !output.contains("\n") {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            output += String(decoding: chunk, as: UTF8.self)
-        }
-        let line = output.split(separator: "\n").first ?? ""
-        let port = line.hasPrefix("LISTENING ") ? Int(line.dropFirst(10)) ?? 0 : 0
-        guard port > 0 else { throw BenchError("the Python seller did not start") }
+        let (port, output) = listeningPort(stdout)
+        guard port > 0 else { throw BenchError("the Python seller did not start: \(output)") }
         let url = "http://127.0.0.1:\(port)"
         // Sign against the SDK's own 402 (its `accepted` must match what it builds).
         let response = try await client.execute(HTTPClientRequest(url: url + "/paid"), timeout: .seconds(30))
@@ -405,6 +391,18 @@ final class PythonSeller: Sendable {
     func next(task: Int, j: Int) -> Int { base.withLock { $0 } + j }
 
     func advance(_ count: Int) { base.withLock { $0 += count } }
+}
+
+/// The port of a child's first line `LISTENING <port>` on `stdout` (0 when it ended first), and what it printed.
+func listeningPort(_ stdout: Pipe) -> (port: Int, output: String) {
+    var output = ""
+    while !output.contains("\n") {
+        let chunk = stdout.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        output += String(decoding: chunk, as: UTF8.self)
+    }
+    let line = output.split(separator: "\n").first ?? ""
+    return (line.hasPrefix("LISTENING ") ? Int(line.dropFirst(10)) ?? 0 : 0, output)
 }
 
 /// The `q` quantile of `values` (nearest rank).
