@@ -102,8 +102,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Before any task exists. A paid request then stays on its event loop from parsing to writing instead of
-        // hopping to the concurrency pool and back: over loopback the paid rate rose from ~72 % to ~86 % of
-        // its ceiling (Benchmarks/README.md). Nothing here blocks a thread: file storage has a thread of its own.
+        // hopping to the concurrency pool and back: over loopback the paid rate rose from ≈ 72 % to 79–86 % of
+        // its ceiling (Benchmarks/README.md, fourth round). Nothing here blocks a thread: file storage has a thread of its own.
         if eventLoopExecutor, !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
             throw ValidationError("NIO's event loops could not become the concurrency executor (use --no-event-loop-executor)")
         }

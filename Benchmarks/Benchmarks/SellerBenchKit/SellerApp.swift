@@ -11,8 +11,8 @@ package enum SellerApp {
     /// The body of both routes.
     package static let body = "{\"ok\":true}"
 
-    /// The app on 127.0.0.1:`port` (0: any free port); `onRunning` gets the bound port.
-    package static func make(fixture: SellerFixture, port: Int = 0, logger: Logger,
+    /// The app on 127.0.0.1 and a free port; `onRunning` gets the bound port.
+    package static func make(fixture: SellerFixture, logger: Logger,
                              onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = Router(context: X402BasicRequestContext.self)
         router.add(middleware: X402PaymentMiddleware<X402BasicRequestContext>(server: fixture.http))
@@ -23,7 +23,7 @@ package enum SellerApp {
             return .ok
         }
         router.get("/bench/facilitator-calls") { _, _ in String(fixture.facilitator.remoteCalls.load(ordering: .relaxed)) }
-        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
                            logger: logger)
     }

@@ -182,7 +182,7 @@ final class SellerHTTPBench: Sendable {
 
 /// Our seller as its own process (`x402-bench-seller`, built beside this binary: Benchmarks/x402-bench-seller), as a
 /// seller is deployed: its threads do not share a concurrency pool with this process's load generator. It runs
-/// Swift concurrency on NIO's event loops (`--event-loop-executor`), as `x402 serve --event-loop-executor` does.
+/// Swift concurrency on NIO's event loops (`--event-loop-executor`), as `x402 serve` does by default.
 final class LoopbackSeller: Sendable {
     /// The seller binary: next to this benchmark's own executable.
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -193,6 +193,7 @@ final class LoopbackSeller: Sendable {
     /// `[channel][k]` `PAYMENT-SIGNATURE` values.
     let headers: [[String]]
     private let process: Process
+    /// Held only to keep the child's stdin open: the seller exits when it closes (even if this process is killed).
     private let stdin: Pipe
     /// The next unused voucher index (every channel advances in step).
     private let base = Mutex(0)

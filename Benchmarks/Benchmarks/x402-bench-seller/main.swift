@@ -13,7 +13,7 @@ import ServiceLifecycle
 // `--event-loop-executor` runs all of Swift concurrency on NIO's event loops
 // (`NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()`, installed before
 // any task exists): a request is parsed, verified, answered and written on one thread, with no hop to the
-// concurrency pool and back (`x402 serve --event-loop-executor` is the same switch).
+// concurrency pool and back (what `x402 serve` does unless given `--no-event-loop-executor`).
 
 let arguments = CommandLine.arguments
 if arguments.contains("--event-loop-executor") {
@@ -22,7 +22,7 @@ if arguments.contains("--event-loop-executor") {
         exit(1)
     }
 }
-let channels = arguments.firstIndex(of: "--channels").flatMap { arguments.index(after: $0) < arguments.endIndex ? Int(arguments[$0 + 1]) : nil } ?? 64
+let channels = arguments.firstIndex(of: "--channels").flatMap { arguments.dropFirst($0 + 1).first }.flatMap { Int($0) } ?? 64
 
 // Leave with the parent: its end of our stdin closes when it exits, however it exits.
 Thread.detachNewThread {
