@@ -10,21 +10,26 @@ extension BatchSettlementServerScheme {
     /// after `Settlement-Overrides`) is added to the channel's charged total under this request's reservation, and
     /// the answer is the voucher-only `PAYMENT-RESPONSE` (B.13). Deposits and refunds go on to the facilitator.
     public func beforeSettle(_ context: PaymentContext) async throws -> BeforeSettleDecision {
-        let decision = try await decideBeforeSettle(context)
+        await beforeSettle(context.attempt.sellerRequest, requirements: context.requirements)
+    }
+
+    /// B.11 step 4 for the request `state`, with its metrics.
+    func beforeSettle(_ state: SellerRequest?, requirements: PaymentRequirements) async -> BeforeSettleDecision {
+        let decision = await decideBeforeSettle(state, requirements: requirements)
         switch decision {
         case .abort(let reason, _): metrics.refused(reason.rawValue)
-        case .skipSettlement: metrics.paid(.voucher, locally: context.attempt.sellerRequest?.read { $0.verifiedLocally } ?? false)
+        case .skipSettlement: metrics.paid(.voucher, locally: state?.read { $0.verifiedLocally } ?? false)
         case .proceed: break
         }
         return decision
     }
 
-    private func decideBeforeSettle(_ context: PaymentContext) async throws -> BeforeSettleDecision {
-        guard let state = context.attempt.sellerRequest else {
+    private func decideBeforeSettle(_ state: SellerRequest?, requirements: PaymentRequirements) async -> BeforeSettleDecision {
+        guard let state else {
             return .abort(reason: ErrorReason(.missingChannel), message: "no verified batch-settlement request")
         }
-        guard let charge = TokenAmount128(decimal: context.requirements.amount)?.value else {
-            await releaseReservation(context)
+        guard let charge = TokenAmount128(decimal: requirements.amount)?.value else {
+            await releaseReservation(state)
             return .abort(reason: ErrorReason(.chargeExceedsSignedCumulative), message: "the charge is not an atomic uint128")
         }
         guard state.kind == .voucher else {
@@ -46,13 +51,13 @@ extension BatchSettlementServerScheme {
         } catch let error as ChannelStorageError where error.kind == .reservationLost {
             return .abort(reason: ErrorReason(.channelBusy), message: "the request's reservation lapsed")
         } catch {
-            await releaseReservation(context)
+            await releaseReservation(state)
             logger.error("charge commit failed", metadata: ["channel": "\(state.channelId)", "error": "\(error)"])
             return .abort(reason: ErrorReason(.verificationStateUnavailable), message: "the charge could not be stored")
         }
         switch committed {
         case .failure(let error):
-            await releaseReservation(context)
+            await releaseReservation(state)
             return .abort(reason: ErrorReason(error.code), message: "the charge exceeds the signed cumulative amount")
         case .success(let (before, after)):
             let record = state.update { progress in
@@ -61,7 +66,7 @@ extension BatchSettlementServerScheme {
             }
             emit(.charged(after))
             return .skipSettlement(SellerRules.voucherResponse(before: record ?? before, after: after, charge: charge,
-                                                               network: context.requirements.network))
+                                                               network: requirements.network))
         }
     }
 
@@ -134,7 +139,7 @@ extension BatchSettlementServerScheme {
                 }
                 state.update { $0.reserved = false }
             } else {
-                await releaseReservation(context)
+                await releaseReservation(state)
             }
         default:
             return
@@ -144,7 +149,7 @@ extension BatchSettlementServerScheme {
 
     /// A failed settlement charges nothing: the reservation is released.
     public func onSettleFailure(_ context: PaymentContext, error: X402Error) async -> SettleResponse? {
-        await releaseReservation(context)
+        await releaseReservation(context.attempt.sellerRequest)
         return nil
     }
 

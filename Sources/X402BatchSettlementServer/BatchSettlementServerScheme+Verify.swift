@@ -41,6 +41,8 @@ final class SellerRequest: Sendable {
 struct SellerRequestProgress: Sendable {
     /// Verified by ECDSA against fresh mirrored state: the facilitator was not asked.
     var verifiedLocally = false
+    /// The record a local verification checked the voucher against (the chain state its verify result reports).
+    var verifiedAgainst: SellerChannel?
     /// The reservation is held (release it on every way out but the commit).
     var reserved = false
     /// The record as it was when the reservation was taken (the base of the voucher response).
@@ -87,75 +89,96 @@ extension BatchSettlementServerScheme {
         }
         switch parsed {
         case .voucher, .deposit, .refund:
-            return try await beforeVerify(context, parsed: parsed)
+            switch await checkClientPayload(parsed, requirements: context.requirements, attempt: context.attempt) {
+            case .decided(let decision): return decision
+            case .verifiedLocally(let state): return .skipVerification(localVerifyResponse(state))
+            }
         case .enrichedRefund, .claim, .settle:
             // Only a server writes claims, settles and enriched refunds.
             return Self.abort(.payloadType, "a client may send deposit, voucher or refund payloads only")
         }
     }
 
-    private func beforeVerify(_ context: PaymentContext, parsed: BatchSettlementPayload) async throws -> BeforeVerifyDecision {
+    /// What B.11 step 1 made of a client payload.
+    enum StepOne {
+        /// Refused, or to be verified by the facilitator.
+        case decided(BeforeVerifyDecision)
+        /// The voucher's signature was checked against fresh mirrored state.
+        case verifiedLocally(SellerRequest)
+    }
+
+    /// The verify result of a locally verified voucher: the payer and the chain snapshot without the seller's charged
+    /// total.
+    func localVerifyResponse(_ state: SellerRequest) -> VerifyResponse {
+        var snapshot = state.read { $0.verifiedAgainst }?.snapshot()
+        snapshot?.chargedCumulativeAmount = nil
+        return VerifyResponse(isValid: true, payer: checksummed(state.config.payer), extra: snapshot?.jsonObject ?? JSONObject())
+    }
+
+    /// B.11 step 1 for a deposit, voucher or refund payload; `record`, when given, is the channel's record as just read.
+    /// The request's state is stored in `attempt`.
+    func checkClientPayload(_ parsed: BatchSettlementPayload, requirements: PaymentRequirements, attempt: PaymentAttempt,
+                            record known: SellerChannel? = nil) async -> StepOne {
         guard let config = parsed.channelConfig, let voucher = parsed.voucher else {
-            return Self.abort(.payloadType, "a client may send deposit, voucher or refund payloads only")
+            return .decided(Self.abort(.payloadType, "a client may send deposit, voucher or refund payloads only"))
         }
-        let requirements = context.requirements
         guard let domain = try? domain(requirements.network) else {
-            return Self.abort(.networkMismatch, "network \(requirements.network) is not an EVM chain")
+            return .decided(Self.abort(.networkMismatch, "network \(requirements.network) is not an EVM chain"))
         }
         guard let price = TokenAmount128(decimal: requirements.amount)?.value else {
-            return .abort(reason: .invalidPaymentRequirements, message: "amount is not an atomic uint128")
+            return .decided(.abort(reason: .invalidPaymentRequirements, message: "amount is not an atomic uint128"))
         }
         if configuration.enforceMinDeposit, case .deposit(let deposit) = parsed,
            let hint = try? Self.minDeposit(requirements, asset: nil), deposit.deposit.amount.value < hint {
-            return Self.abort(.depositBelowMinDeposit, "Deposit amount is below the server minimum")
+            return .decided(Self.abort(.depositBelowMinDeposit, "Deposit amount is below the server minimum"))
         }
         let channelId = voucher.channelId
         let now = clock()
         let record: SellerChannel?
-        do {
-            record = try await storage.channel(channelId)
-        } catch {
-            logger.error("channel storage read failed", metadata: ["channel": "\(channelId)", "error": "\(error)"])
-            return Self.abort(.verificationStateUnavailable, Self.stateUnavailable)
+        if let known {
+            record = known
+        } else {
+            do {
+                record = try await storage.channel(channelId)
+            } catch {
+                logger.error("channel storage read failed", metadata: ["channel": "\(channelId)", "error": "\(error)"])
+                return .decided(Self.abort(.verificationStateUnavailable, Self.stateUnavailable))
+            }
         }
         // A record is only ever created for a config that hashed to its id: the same config needs no hash.
         guard record?.config == config || config.channelId(in: domain) == channelId else {
-            return Self.abort(.channelIdMismatch, "Channel id does not match channel config")
+            return .decided(Self.abort(.channelIdMismatch, "Channel id does not match channel config"))
+        }
+        func state(_ progress: SellerRequestProgress = .init()) -> SellerRequest {
+            let state = SellerRequest(channelId: channelId, kind: parsed.kind, payload: parsed, config: config, voucher: voucher,
+                                      pendingId: Self.newPendingId(), progress: progress)
+            attempt.sellerRequest = state
+            return state
         }
         let m = voucher.maxClaimableAmount.value
         guard SellerRules.expectedMaxClaimable(kind: parsed.kind, charged: record?.chargedCumulativeAmount, price: price, signed: m) == m else {
-            context.attempt.sellerRequest = SellerRequest(channelId: channelId, kind: parsed.kind, payload: parsed, config: config,
-                                                          voucher: voucher, pendingId: Self.newPendingId(),
-                                                          progress: SellerRequestProgress(corrective: record))
-            return Self.abort(.cumulativeAmountMismatch, "Client voucher base does not match server state")
+            _ = state(SellerRequestProgress(corrective: record))
+            return .decided(Self.abort(.cumulativeAmountMismatch, "Client voucher base does not match server state"))
         }
         if parsed.kind != .refund, let record, SellerRules.withdrawalBlocksVouchers(record, now: now, claimLeadTime: configuration.claimLeadTime) {
             emit(.withdrawalObserved(channelId: channelId))
-            return .abort(reason: ErrorReason(BatchSettlementServerErrorCode.withdrawalPending),
-                          message: "the payer's withdrawal could finalize before the next claim")
+            return .decided(.abort(reason: ErrorReason(BatchSettlementServerErrorCode.withdrawalPending),
+                                   message: "the payer's withdrawal could finalize before the next claim"))
         }
         if parsed.kind == .voucher {
             switch SellerRules.verifyLocally(config: config, voucher: voucher, record: record, fields: RequirementFields(requirements),
                                              domain: domain, now: now, stateTTL: configuration.onchainStateTTL,
                                              channelIdChecked: true) {
             case .verified:
-                context.attempt.sellerRequest = SellerRequest(channelId: channelId, kind: parsed.kind, payload: parsed, config: config,
-                                                              voucher: voucher, pendingId: Self.newPendingId(),
-                                                              progress: SellerRequestProgress(verifiedLocally: true))
-                // The chain snapshot without the seller's charged total.
-                var snapshot = record?.snapshot()
-                snapshot?.chargedCumulativeAmount = nil
-                let extra = snapshot?.jsonObject ?? JSONObject()
-                return .skipVerification(VerifyResponse(isValid: true, payer: checksummed(config.payer), extra: extra))
+                return .verifiedLocally(state(SellerRequestProgress(verifiedLocally: true, verifiedAgainst: record)))
             case .invalid(let code):
-                return Self.abort(code)
+                return .decided(Self.abort(code))
             case .needsFacilitator:
                 break
             }
         }
-        context.attempt.sellerRequest = SellerRequest(channelId: channelId, kind: parsed.kind, payload: parsed, config: config,
-                                                      voucher: voucher, pendingId: Self.newPendingId())
-        return .proceed
+        _ = state()
+        return .decided(.proceed)
     }
 
     /// A reservation id unique to this request: a random 64-bit prefix drawn once per process, then a counter (no
@@ -186,7 +209,14 @@ extension BatchSettlementServerScheme {
         guard let state = context.attempt.sellerRequest else {
             return .abort(reason: ErrorReason(.verificationStateUnavailable), message: Self.stateUnavailable)
         }
-        let requirements = context.requirements
+        let verifiedLocally = state.read { $0.verifiedLocally }
+        return await reserve(state, requirements: context.requirements,
+                             chainState: verifiedLocally ? nil : Self.snapshot(result.extra, channelId: state.channelId))
+    }
+
+    /// B.11 step 2 for a verified request: the reservation taken, the cumulative base checked again under it, and
+    /// (after a facilitator's verification) the voucher and `chainState` stored.
+    func reserve(_ state: SellerRequest, requirements: PaymentRequirements, chainState: ChannelStateSnapshot?) async -> AfterVerifyDecision {
         let price = TokenAmount128(decimal: requirements.amount)?.value ?? 0
         let now = clock()
         let ttl = SellerRules.reservationTTL(maxTimeoutSeconds: requirements.maxTimeoutSeconds)
@@ -205,7 +235,6 @@ extension BatchSettlementServerScheme {
             return progress.verifiedLocally
         }
 
-        let chainState = verifiedLocally ? nil : Self.snapshot(result.extra, channelId: state.channelId)
         let outcome: Result<SellerChannel, SellerRuleError>
         do {
             if verifiedLocally, let current = try await storage.channel(state.channelId) {
@@ -226,20 +255,20 @@ extension BatchSettlementServerScheme {
                 }
             }
         } catch {
-            await releaseReservation(context)
+            await releaseReservation(state)
             logger.error("channel update failed", metadata: ["channel": "\(state.channelId)", "error": "\(error)"])
             return .abort(reason: ErrorReason(.verificationStateUnavailable), message: Self.stateUnavailable)
         }
         switch outcome {
         case .failure(let error):
-            await releaseReservation(context)
+            await releaseReservation(state)
             let current = try? await storage.channel(state.channelId)
             state.update { $0.corrective = current }
             return .abort(reason: ErrorReason(error.code), message: "Client voucher base does not match server state")
         case .success(let record):
             state.update { $0.record = record }
             if state.kind != .refund, SellerRules.withdrawalBlocksVouchers(record, now: now, claimLeadTime: configuration.claimLeadTime) {
-                await releaseReservation(context)
+                await releaseReservation(state)
                 emit(.withdrawalObserved(channelId: state.channelId))
                 return .abort(reason: ErrorReason(BatchSettlementServerErrorCode.withdrawalPending),
                               message: "the payer's withdrawal could finalize before the next claim")
@@ -262,9 +291,8 @@ extension BatchSettlementServerScheme {
     }
 
     /// Drops this request's reservation, if it holds one.
-    func releaseReservation(_ context: PaymentContext) async {
-        guard let state = context.attempt.sellerRequest,
-              state.update({ progress in defer { progress.reserved = false }; return progress.reserved }) else { return }
+    func releaseReservation(_ state: SellerRequest?) async {
+        guard let state, state.update({ progress in defer { progress.reserved = false }; return progress.reserved }) else { return }
         do {
             try await storage.release(state.channelId, pendingId: state.pendingId)
         } catch {
@@ -275,7 +303,7 @@ extension BatchSettlementServerScheme {
 
     /// The handler failed or threw, or an after-verify hook aborted: nothing is charged.
     public func onPaymentCanceled(_ context: PaymentContext, reason: PaymentCancellation) async {
-        await releaseReservation(context)
+        await releaseReservation(context.attempt.sellerRequest)
     }
 
     // MARK: B.12

@@ -41,6 +41,8 @@ public final class BatchSettlementServerScheme: EVMServerScheme {
     private let domains = Mutex<[Network: BatchSettlementDomain]>([:])
     /// EIP-55 forms of recent payers (each costs a Keccak hash and several allocations); bounded.
     private let checksums = Mutex<[Address: String]>([:])
+    /// Channel configs as this package writes them, by channel id, for the lane to compare a client's with; bounded.
+    let laneConfigs = Mutex<[Bytes32: [UInt8]]>([:])
 
     /// Creates the scheme over `storage`; `clock` gives unix milliseconds (injectable for tests); metrics go to
     /// `metricsFactory` (default: the bootstrapped one).

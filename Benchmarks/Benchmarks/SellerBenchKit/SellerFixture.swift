@@ -32,8 +32,8 @@ package final class SellerFixture: Sendable {
     package static let requirement = PaymentRequirements(
         scheme: "batch-settlement", network: network, asset: usdc.checksummed, amount: String(price),
         payTo: payTo.checksummed, maxTimeoutSeconds: 300,
-        extra: ["receiverAuthorizer": .string(authorizerKey.address.checksummed), "withdrawDelay": .number(JSONNumber(withdrawDelay)),
-                "name": "USDC", "version": "2", "minDeposit": .string(String(price * 10))])
+        extra: ["name": "USDC", "version": "2", "receiverAuthorizer": .string(authorizerKey.address.checksummed),
+                "withdrawDelay": .number(JSONNumber(withdrawDelay)), "minDeposit": .string(String(price * 10))])
 
     package let storage = InMemoryChannelStorage()
     package let facilitator = StubFacilitator(authorizer: SellerFixture.authorizerKey.address)
@@ -57,7 +57,8 @@ package final class SellerFixture: Sendable {
         // The route's own 402 must be what the vouchers are signed against.
         guard case .paymentRequired(let response) = await http.processRequest(Self.request(path: "/paid")),
               let header = response.headerFields[.paymentRequired],
-              try HeaderCodec.decodePaymentRequired(header).accepts == [Self.requirement] else {
+              // Byte for byte, key order included: a client echoes the 402's requirement as it was written.
+              try HeaderCodec.decodePaymentRequired(header).accepts.map({ try X402JSON.encode($0) }) == [try X402JSON.encode(Self.requirement)] else {
             throw BenchError("the seller's 402 differs from SellerFixture.requirement")
         }
     }

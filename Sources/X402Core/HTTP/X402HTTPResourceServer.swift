@@ -23,14 +23,41 @@ public struct X402HTTPResponse: Sendable, Hashable {
 
 /// A payment verified for a request; the handler may run, then ``X402HTTPResourceServer/settle(_:responseStatus:responseHeaders:)``.
 public struct VerifiedPayment: Sendable {
-    /// The client's payload.
-    public let paymentPayload: PaymentPayload
+    /// Who verified the payment: the hook pipeline, or a scheme's lane (which keeps the header and its ticket).
+    enum Source: Sendable {
+        case pipeline(PaymentPayload, VerifyResponse)
+        case lane(header: String, ticket: any PaymentLaneTicket, lane: any SchemePaymentLane)
+    }
+
+    let source: Source
     /// The server requirement it matched.
     public let requirements: PaymentRequirements
-    /// The verification result (payer, extra).
-    public let verifyResponse: VerifyResponse
     /// Identity and scratch space of the request, shared with the scheme hooks.
     public let attempt: PaymentAttempt
+
+    init(_ source: Source, requirements: PaymentRequirements, attempt: PaymentAttempt) {
+        self.source = source
+        self.requirements = requirements
+        self.attempt = attempt
+    }
+
+    /// The client's payload (decoded from the header on each read when a scheme's lane verified the payment).
+    public var paymentPayload: PaymentPayload {
+        switch source {
+        case .pipeline(let payload, _): return payload
+        case .lane(let header, _, _):
+            // The lane takes only headers that decode (its contract); the fallback keeps this total.
+            return (try? HeaderCodec.decodePaymentSignature(header)) ?? PaymentPayload(payload: [:], accepted: requirements)
+        }
+    }
+
+    /// The verification result (payer, extra).
+    public var verifyResponse: VerifyResponse {
+        switch source {
+        case .pipeline(_, let response): response
+        case .lane(_, let ticket, _): ticket.verifyResponse
+        }
+    }
 
     /// The hook context of this payment.
     public var context: PaymentContext { PaymentContext(paymentPayload: paymentPayload, requirements: requirements, attempt: attempt) }
@@ -69,7 +96,7 @@ public final class X402HTTPResourceServer: Sendable {
     /// The protected routes.
     public let routes: RouteTable
     /// Each route's built requirements (by route index), valid for one ``X402ResourceServer`` requirements generation.
-    private let requirementsCache: Mutex<(generation: UInt64, byRoute: [Int: [PaymentRequirements]])>
+    private let requirementsCache: Mutex<(generation: UInt64, byRoute: [Int: RouteRequirements])>
 
     /// Creates the HTTP layer over `server`.
     public init(server: X402ResourceServer, routes: RouteTable) {
@@ -107,16 +134,14 @@ public final class X402HTTPResourceServer: Sendable {
         guard let route = routes.match(method: request.method, path: target) else { return .passThrough }
         let config = route.config
 
-        // Malformed, oversized (HeaderCodec's 64 KiB cap) or v1 payloads count as no payment (A.2).
-        let payload = request.headerFields.first(where: { $0.name == .paymentSignature })
-            .flatMap { try? HeaderCodec.decodePaymentSignature($0.value) }
-
-        let requirements: [PaymentRequirements]
+        let header = request.headerFields.first(where: { $0.name == .paymentSignature })?.value
+        let built: RouteRequirements
         do {
-            requirements = try await routeRequirements(route)
+            built = try await routeRequirements(route)
         } catch {
             return .respond(Self.json(.internalServerError, ["error": "Failed to process request"]))
         }
+        let requirements = built.requirements
 
         // Every 402 of this route: its requirements and resource, the error, and (for a failed
         // verification) the payload, so a scheme can enrich the answer (corrective 402, B.12).
@@ -131,7 +156,18 @@ public final class X402HTTPResourceServer: Sendable {
             return .paymentRequired(Self.paymentRequired(required, body: body))
         }
 
-        guard let payload else { return await paymentRequired("Payment required", body: config.unpaidResponseBody) }
+        if let header, let lane = await laneDecision(header, built) {
+            switch lane {
+            case .verified(let payment): return .proceed(payment)
+            case .refused(let reason, let attempt):
+                return await paymentRequired(reason.rawValue, payload: try? HeaderCodec.decodePaymentSignature(header), attempt: attempt)
+            }
+        }
+
+        // Malformed, oversized (HeaderCodec's 64 KiB cap) or v1 payloads count as no payment (A.2).
+        guard let payload = header.flatMap({ try? HeaderCodec.decodePaymentSignature($0) }) else {
+            return await paymentRequired("Payment required", body: config.unpaidResponseBody)
+        }
         guard let matched = server.findMatchingRequirements(requirements, for: payload) else {
             return await paymentRequired("No matching payment requirements")
         }
@@ -148,8 +184,7 @@ public final class X402HTTPResourceServer: Sendable {
             let reason = verification.response.invalidReason ?? .invalidPayment
             return await paymentRequired(reason.rawValue, payload: payload, attempt: attempt)
         }
-        let verified = VerifiedPayment(paymentPayload: payload, requirements: matched,
-                                       verifyResponse: verification.response, attempt: attempt)
+        let verified = VerifiedPayment(.pipeline(payload, verification.response), requirements: matched, attempt: attempt)
         guard let direct = verification.directResponse else { return .proceed(verified) }
 
         // A scheme answered without the handler (B.11 step 2, refunds): settle now.
@@ -168,11 +203,11 @@ public final class X402HTTPResourceServer: Sendable {
     /// The route's requirements: built once per server generation (routes are immutable; prices, schemes and the
     /// facilitators' kinds change only by registering or initializing again), rebuilt on every request while
     /// building fails.
-    private func routeRequirements(_ route: RouteTable.Route) async throws(X402Error) -> [PaymentRequirements] {
+    private func routeRequirements(_ route: RouteTable.Route) async throws(X402Error) -> RouteRequirements {
         let generation = server.requirementsGeneration
         let cached = requirementsCache.withLock { $0.generation == generation ? $0.byRoute[route.index] : nil }
         if let cached { return cached }
-        let built = try await server.buildPaymentRequirements(route.config.accepts)
+        let built = RouteRequirements(try await server.buildPaymentRequirements(route.config.accepts), server: server)
         requirementsCache.withLock { cache in
             guard generation >= cache.generation else { return }
             if cache.generation != generation { cache = (generation, [:]) }
@@ -191,7 +226,7 @@ public final class X402HTTPResourceServer: Sendable {
         let override = responseHeaders[values: .settlementOverrides].first.flatMap { SettlementOverrides(headerValue: $0)?.amount }
         responseHeaders[.settlementOverrides] = nil
         guard responseStatus.code < 400 else {
-            await server.cancelPayment(payment.context, reason: .handlerFailed(status: responseStatus.code))
+            await cancel(payment, reason: .handlerFailed(status: responseStatus.code))
             return .notSettled
         }
         var effective = payment.requirements
@@ -201,7 +236,7 @@ public final class X402HTTPResourceServer: Sendable {
             do {
                 effective.amount = try Self.resolveOverride(override, price: effective.amount, decimals: decimals)
             } catch {
-                await server.cancelPayment(payment.context, reason: .settlementNotStarted)
+                await cancel(payment, reason: .settlementNotStarted)
                 return Self.settlementFailure(.failure(error.reason, message: error.message, network: effective.network))
             }
         }
@@ -227,15 +262,27 @@ public final class X402HTTPResourceServer: Sendable {
 
     /// Tells the scheme that the handler threw, so a verified payment is released without settlement.
     public func handlerThrew(_ payment: VerifiedPayment) async {
-        await server.cancelPayment(payment.context, reason: .handlerThrew)
+        await cancel(payment, reason: .handlerThrew)
+    }
+
+    /// Releases a verified payment that will not be settled, through whoever verified it.
+    private func cancel(_ payment: VerifiedPayment, reason: PaymentCancellation) async {
+        switch payment.source {
+        case .pipeline: await server.cancelPayment(payment.context, reason: reason)
+        case .lane(_, let ticket, let lane): await lane.laneCancel(ticket, reason: reason)
+        }
     }
 
     private func settle(_ payment: VerifiedPayment, effectiveRequirements: PaymentRequirements) async -> SettlementOutcome {
-        let context = PaymentContext(paymentPayload: payment.paymentPayload, requirements: effectiveRequirements,
-                                     attempt: payment.attempt)
         let result: SettleResponse
         do {
-            result = try await server.settlePayment(context)
+            switch payment.source {
+            case .pipeline(let payload, _):
+                result = try await server.settlePayment(PaymentContext(paymentPayload: payload, requirements: effectiveRequirements,
+                                                                       attempt: payment.attempt))
+            case .lane(_, let ticket, let lane):
+                result = try await lane.laneSettle(ticket, requirements: effectiveRequirements)
+            }
         } catch {
             return Self.settlementFailure(.failure(error.reason, message: error.message.isEmpty ? nil : error.message,
                                                    network: effectiveRequirements.network))

@@ -121,19 +121,36 @@ public final class X402ResourceServer: Sendable {
     }
 
     /// Adds a before-verify hook.
-    @discardableResult public func onBeforeVerify(_ hook: @escaping BeforeVerifyHook) -> Self { state.withLock { $0.hooks.beforeVerify.append(hook) }; return self }
+    @discardableResult public func onBeforeVerify(_ hook: @escaping BeforeVerifyHook) -> Self { addHook { $0.beforeVerify.append(hook) }; return self }
     /// Adds an after-verify hook.
-    @discardableResult public func onAfterVerify(_ hook: @escaping AfterVerifyHook) -> Self { state.withLock { $0.hooks.afterVerify.append(hook) }; return self }
+    @discardableResult public func onAfterVerify(_ hook: @escaping AfterVerifyHook) -> Self { addHook { $0.afterVerify.append(hook) }; return self }
     /// Adds a verify-failure hook.
-    @discardableResult public func onVerifyFailure(_ hook: @escaping VerifyFailureHook) -> Self { state.withLock { $0.hooks.verifyFailure.append(hook) }; return self }
+    @discardableResult public func onVerifyFailure(_ hook: @escaping VerifyFailureHook) -> Self { addHook { $0.verifyFailure.append(hook) }; return self }
     /// Adds a before-settle hook.
-    @discardableResult public func onBeforeSettle(_ hook: @escaping BeforeSettleHook) -> Self { state.withLock { $0.hooks.beforeSettle.append(hook) }; return self }
+    @discardableResult public func onBeforeSettle(_ hook: @escaping BeforeSettleHook) -> Self { addHook { $0.beforeSettle.append(hook) }; return self }
     /// Adds an after-settle hook.
-    @discardableResult public func onAfterSettle(_ hook: @escaping AfterSettleHook) -> Self { state.withLock { $0.hooks.afterSettle.append(hook) }; return self }
+    @discardableResult public func onAfterSettle(_ hook: @escaping AfterSettleHook) -> Self { addHook { $0.afterSettle.append(hook) }; return self }
     /// Adds a settle-failure hook.
-    @discardableResult public func onSettleFailure(_ hook: @escaping SettleFailureHook) -> Self { state.withLock { $0.hooks.settleFailure.append(hook) }; return self }
+    @discardableResult public func onSettleFailure(_ hook: @escaping SettleFailureHook) -> Self { addHook { $0.settleFailure.append(hook) }; return self }
     /// Adds a payment-canceled hook.
-    @discardableResult public func onPaymentCanceled(_ hook: @escaping PaymentCanceledHook) -> Self { state.withLock { $0.hooks.canceled.append(hook) }; return self }
+    @discardableResult public func onPaymentCanceled(_ hook: @escaping PaymentCanceledHook) -> Self { addHook { $0.canceled.append(hook) }; return self }
+
+    /// Adds a hook; cached requirements are rebuilt, since schemes' lanes run only while no server-level hook exists.
+    private func addHook(_ add: (inout Hooks) -> Void) {
+        state.withLock {
+            add(&$0.hooks)
+            $0.generation &+= 1
+        }
+    }
+
+    /// True when any server-level hook is registered (then every payment goes through the hook pipeline).
+    var hasServerHooks: Bool {
+        state.withLock { s in
+            let h = s.hooks
+            return !(h.beforeVerify.isEmpty && h.afterVerify.isEmpty && h.verifyFailure.isEmpty && h.beforeSettle.isEmpty
+                     && h.afterSettle.isEmpty && h.settleFailure.isEmpty && h.canceled.isEmpty)
+        }
+    }
 
     // MARK: Initialization
 

@@ -1,0 +1,194 @@
+import X402BatchSettlement
+import X402Core
+import X402EVM
+import X402JSON
+
+/// A voucher the lane verified: the request's state, and the scheme that builds its verify result when asked.
+struct SellerLaneTicket: PaymentLaneTicket {
+    let state: SellerRequest
+    let scheme: BatchSettlementServerScheme
+
+    var verifyResponse: VerifyResponse { scheme.localVerifyResponse(state) }
+}
+
+// The seller's local fast path without the hook pipeline: a voucher on a channel this seller has a record of, with the
+// channel config exactly as the record's, read straight from the header. The checks are the pipeline's own (B.11 steps
+// 1, 2 and 4 share their code with the hooks); only the reading differs. Anything else goes to the pipeline.
+extension BatchSettlementServerScheme: SchemePaymentLane {
+    /// Verifies a voucher payload locally and takes the channel's reservation; `nil` for deposits, refunds, unknown
+    /// channels, configs written differently, stale mirrored state and any shape the lane does not read.
+    public func laneVerify(payload: ArraySlice<UInt8>, requirements: PaymentRequirements,
+                           attempt: PaymentAttempt) async -> LaneVerification? {
+        guard let read = payload.withUnsafeBytes({ LaneVoucherPayload.read($0) }) else { return nil }
+        let channelId = read.voucher.channelId
+        guard let record = try? await storage.channel(channelId),
+              payload.withUnsafeBytes({ JSONRawReader.compactEquals(UnsafeRawBufferPointer(rebasing: $0[read.config]), laneConfigJSON(record)) })
+        else { return nil }
+        let parsed = BatchSettlementPayload.voucher(VoucherPayload(channelConfig: record.config, voucher: read.voucher))
+        let state: SellerRequest
+        switch await checkClientPayload(parsed, requirements: requirements, attempt: attempt, record: record) {
+        case .verifiedLocally(let verified): state = verified
+        case .decided(.abort(let reason, let message)):
+            metrics.refused(reason.rawValue)
+            return .refused(reason, message: message)
+        case .decided:
+            // The facilitator must verify it: the pipeline does, from scratch.
+            return nil
+        }
+        switch await reserve(state, requirements: requirements, chainState: nil) {
+        case .proceed: return .verified(SellerLaneTicket(state: state, scheme: self))
+        case .abort(let reason, let message):
+            metrics.refused(reason.rawValue)
+            return .refused(reason, message: message)
+        case .skipHandler:
+            // Only refunds skip the handler.
+            await releaseReservation(state)
+            return nil
+        }
+    }
+
+    /// Commits the voucher's charge (B.11 step 4) and returns the voucher `PAYMENT-RESPONSE`.
+    public func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> SettleResponse {
+        switch await beforeSettle((ticket as? SellerLaneTicket)?.state, requirements: requirements) {
+        case .skipSettlement(let result): return result
+        case .abort(let reason, let message): throw X402Error(reason, message ?? "")
+        case .proceed: throw X402Error(.unexpectedSettleError, "a voucher is settled by the seller")
+        }
+    }
+
+    /// Releases the voucher's reservation.
+    public func laneCancel(_ ticket: any PaymentLaneTicket, reason: PaymentCancellation) async {
+        await releaseReservation((ticket as? SellerLaneTicket)?.state)
+    }
+
+    /// The record's config as this package writes it (cached: the addresses' checksums cost a hash each).
+    func laneConfigJSON(_ record: SellerChannel) -> [UInt8] {
+        if let cached = laneConfigs.withLock({ $0[record.channelId] }) { return cached }
+        let json = (try? X402JSON.encode(record.config)) ?? []
+        laneConfigs.withLock { cache in
+            if cache.count >= 16_384 { cache.removeAll(keepingCapacity: true) }
+            cache[record.channelId] = json
+        }
+        return json
+    }
+}
+
+/// A voucher payload as the lane reads it: `{"type":"voucher","channelConfig":{…},"voucher":{…}}` in any key order,
+/// each key once; the config is kept as bytes (compared with the record's), the voucher read in place.
+struct LaneVoucherPayload {
+    /// The range of the `channelConfig` object.
+    var config: Range<Int>
+    var voucher: SignedVoucher
+
+    static func read(_ bytes: UnsafeRawBufferPointer) -> LaneVoucherPayload? {
+        var reader = JSONRawReader(bytes)
+        guard reader.consume(0x7B) else { return nil }
+        var type = false, config: Range<Int>?, voucher: SignedVoucher?, more = true
+        while more {
+            guard let key = reader.readKey() else { return nil }
+            if reader.equals(key, "type") {
+                guard !type, let value = reader.readString(), reader.equals(value, "voucher") else { return nil }
+                type = true
+            } else if reader.equals(key, "channelConfig") {
+                guard config == nil, let value = reader.skipValue(), bytes[value.lowerBound] == 0x7B else { return nil }
+                config = value
+            } else if reader.equals(key, "voucher") {
+                guard voucher == nil, let value = readVoucher(&reader) else { return nil }
+                voucher = value
+            } else {
+                return nil
+            }
+            guard let next = reader.nextMember() else { return nil }
+            more = next
+        }
+        guard reader.atEnd(), type, let config, let voucher else { return nil }
+        return LaneVoucherPayload(config: config, voucher: voucher)
+    }
+
+    /// `{"channelId": canonical bytes32, "maxClaimableAmount": decimal without leading zeros, "signature": 65-byte hex}`.
+    static func readVoucher(_ reader: inout JSONRawReader) -> SignedVoucher? {
+        guard reader.consume(0x7B) else { return nil }
+        var channelId: Bytes32?, amount: UInt128?, signature: [UInt8]?, more = true
+        while more {
+            guard let key = reader.readKey(), let value = reader.readString() else { return nil }
+            let text = UnsafeRawBufferPointer(rebasing: reader.bytes[value])
+            if reader.equals(key, "channelId") {
+                guard channelId == nil, let id = bytes32(text) else { return nil }
+                channelId = id
+            } else if reader.equals(key, "maxClaimableAmount") {
+                guard amount == nil, let parsed = decimal(text) else { return nil }
+                amount = parsed
+            } else if reader.equals(key, "signature") {
+                guard signature == nil, let bytes = hex(text, count: 65) else { return nil }
+                signature = bytes
+            } else {
+                return nil
+            }
+            guard let next = reader.nextMember() else { return nil }
+            more = next
+        }
+        guard let channelId, let amount, let signature else { return nil }
+        return SignedVoucher(channelId: channelId, maxClaimableAmount: TokenAmount128(amount), signature: HexBytes(signature))
+    }
+
+    /// `0x` and 2 × `count` hex digits of any case.
+    static func hex(_ text: UnsafeRawBufferPointer, count: Int) -> [UInt8]? {
+        guard text.count == 2 + 2 * count, text[0] == 0x30, text[1] == 0x78 else { return nil }
+        var valid = true
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            for i in 0..<count {
+                let hi = nibble(text[2 + 2 * i]), lo = nibble(text[3 + 2 * i])
+                valid = valid && hi < 16 && lo < 16
+                out[i] = hi << 4 | lo & 0x0F
+            }
+            initialized = count
+        }
+        return valid ? bytes : nil
+    }
+
+    /// `0x` and 64 hex digits of any case (the canonical bytes32 text), read into words.
+    static func bytes32(_ text: UnsafeRawBufferPointer) -> Bytes32? {
+        guard text.count == 66, text[0] == 0x30, text[1] == 0x78 else { return nil }
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var invalid: UInt8 = 0
+        for w in 0..<4 {
+            var word: UInt64 = 0
+            for k in 0..<16 {
+                let n = nibble(text[2 + 16 * w + k])
+                invalid |= n & 0xF0
+                word = word << 4 | UInt64(n & 0x0F)
+            }
+            switch w {
+            case 0: words.0 = word
+            case 1: words.1 = word
+            case 2: words.2 = word
+            default: words.3 = word
+            }
+        }
+        return invalid == 0 ? Bytes32(words.0, words.1, words.2, words.3) : nil
+    }
+
+    /// The value of a hex digit, or 0xFF.
+    @inline(__always) static func nibble(_ c: UInt8) -> UInt8 {
+        switch c {
+        case 0x30...0x39: c &- 0x30
+        case 0x61...0x66: c &- 0x57
+        case 0x41...0x46: c &- 0x37
+        default: 0xFF
+        }
+    }
+
+    /// Decimal digits without a leading zero (or `0`), below 2^128.
+    static func decimal(_ text: UnsafeRawBufferPointer) -> UInt128? {
+        guard !text.isEmpty, text.count == 1 || text[0] != 0x30 else { return nil }
+        var value: UInt128 = 0
+        for c in text {
+            guard c >= 0x30, c <= 0x39 else { return nil }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt128(c - 0x30))
+            guard !o1, !o2 else { return nil }
+            value = sum
+        }
+        return value
+    }
+}

@@ -1,0 +1,126 @@
+import X402JSON
+
+/// One route's built requirements, with what the schemes' lanes need to take a payment for them.
+struct RouteRequirements: Sendable {
+    /// A requirement a lane can take a payment for.
+    struct Lane: Sendable {
+        /// The requirement as this server writes it (the `accepted` a client echoes).
+        let compact: [UInt8]
+        /// The requirement the pipeline would match an echo of it to (the first that matches, maybe an earlier one).
+        let matched: Int
+        /// The scheme's lane for that requirement.
+        let lane: any SchemePaymentLane
+    }
+
+    /// The requirements, in the route's order.
+    let requirements: [PaymentRequirements]
+    /// By index of ``requirements``: its lane, when its scheme has one and the server has no server-level hooks.
+    let lanes: [Lane?]
+
+    init(_ requirements: [PaymentRequirements], server: X402ResourceServer) {
+        self.requirements = requirements
+        let laneAllowed = !server.hasServerHooks
+        lanes = requirements.map { requirement in
+            guard laneAllowed, let matched = requirements.firstIndex(where: { $0.isMatched(by: requirement) }),
+                  let lane = server.scheme(requirements[matched].scheme, network: requirements[matched].network) as? any SchemePaymentLane,
+                  let compact = try? X402JSON.encode(requirement) else { return nil }
+            return Lane(compact: compact, matched: matched, lane: lane)
+        }
+    }
+}
+
+/// A payment a lane decided.
+enum LaneDecision: Sendable {
+    case verified(VerifiedPayment)
+    case refused(ErrorReason, attempt: PaymentAttempt)
+}
+
+extension X402HTTPResourceServer {
+    /// The lane's decision on `header`, or nil when no lane takes it (the hook pipeline then decides, from scratch).
+    func laneDecision(_ header: String, _ route: RouteRequirements) async -> LaneDecision? {
+        guard route.lanes.contains(where: { $0 != nil }),
+              let json = Self.laneJSON(header),
+              let (index, payload) = json.withUnsafeBytes({ Self.laneEnvelope($0, route.lanes) }),
+              let lane = route.lanes[index] else { return nil }
+        let requirements = route.requirements[lane.matched]
+        let attempt = PaymentAttempt()
+        switch await lane.lane.laneVerify(payload: json[payload], requirements: requirements, attempt: attempt) {
+        case nil: return nil
+        case .refused(let reason, _)?: return .refused(reason, attempt: attempt)
+        case .verified(let ticket)?:
+            return .verified(VerifiedPayment(.lane(header: header, ticket: ticket, lane: lane.lane), requirements: requirements,
+                                             attempt: attempt))
+        }
+    }
+
+    /// The header's JSON bytes when the lane may read them: the pipeline's trimming, size cap and strict base64, then
+    /// plain ASCII without escapes (``JSONRawReader/isPlainASCII(_:)``: no UTF-8 to validate).
+    static func laneJSON(_ header: String) -> [UInt8]? {
+        var header = header
+        let bytes: [UInt8]? = header.withUTF8 { raw in
+            var lo = 0, hi = raw.count
+            while lo < hi, raw[lo] == 0x20 || raw[lo] == 0x09 { lo += 1 }
+            while hi > lo, raw[hi - 1] == 0x20 || raw[hi - 1] == 0x09 { hi -= 1 }
+            guard hi > lo, hi - lo <= HeaderCodec.maxEncodedLength else { return nil }
+            return try? Base64.decodeResult(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: raw[lo..<hi]))).get()
+        }
+        guard let bytes, bytes.withUnsafeBytes({ JSONRawReader.isPlainASCII($0) }) else { return nil }
+        return bytes
+    }
+
+    /// Reads a `PaymentPayload` the lane can take: `x402Version` 2 (or absent), `accepted` equal to one of the lanes'
+    /// requirements, an optional `resource` of strings, and a `payload` object (its range; the scheme reads it).
+    /// Any other key, a repeated key or another shape is nil.
+    static func laneEnvelope(_ json: UnsafeRawBufferPointer, _ lanes: [RouteRequirements.Lane?]) -> (Int, Range<Int>)? {
+        var reader = JSONRawReader(json)
+        guard reader.consume(0x7B) else { return nil }
+        var seen: (version: Bool, accepted: Int?, resource: Bool, payload: Range<Int>?) = (false, nil, false, nil)
+        var more = true
+        while more {
+            guard let key = reader.readKey() else { return nil }
+            if reader.equals(key, "x402Version") {
+                guard !seen.version, reader.readUInt64() == 2 else { return nil }
+                seen.version = true
+            } else if reader.equals(key, "accepted") {
+                guard seen.accepted == nil, let value = reader.skipValue() else { return nil }
+                let raw = UnsafeRawBufferPointer(rebasing: json[value])
+                guard let index = lanes.firstIndex(where: { $0.map { JSONRawReader.compactEquals(raw, $0.compact) } ?? false })
+                else { return nil }
+                seen.accepted = index
+            } else if reader.equals(key, "resource") {
+                guard !seen.resource, readResource(&reader) else { return nil }
+                seen.resource = true
+            } else if reader.equals(key, "payload") {
+                guard seen.payload == nil, let value = reader.skipValue(), json[value.lowerBound] == 0x7B else { return nil }
+                seen.payload = value
+            } else {
+                return nil
+            }
+            guard let next = reader.nextMember() else { return nil }
+            more = next
+        }
+        guard reader.atEnd(), let accepted = seen.accepted, let payload = seen.payload else {
+            return nil
+        }
+        return (accepted, payload)
+    }
+
+    /// A `resource` object whose members are strings, at most one of each of `ResourceInfo`'s string keys, `url`
+    /// among them.
+    static func readResource(_ reader: inout JSONRawReader) -> Bool {
+        guard reader.consume(0x7B) else { return false }
+        var seen = 0, more = true
+        while more {
+            guard let key = reader.readKey() else { return false }
+            let bit: Int
+            if reader.equals(key, "url") { bit = 1 } else if reader.equals(key, "description") { bit = 2 }
+            else if reader.equals(key, "mimeType") { bit = 4 } else if reader.equals(key, "serviceName") { bit = 8 }
+            else if reader.equals(key, "iconUrl") { bit = 16 } else { return false }
+            guard seen & bit == 0, reader.readString() != nil else { return false }
+            seen |= bit
+            guard let next = reader.nextMember() else { return false }
+            more = next
+        }
+        return seen & 1 != 0
+    }
+}
