@@ -32,16 +32,37 @@ public struct JSONRawReader: ~Copyable {
     /// and the next (no control character in a string): what the reader's string scanning relies on.
     public static func isPlainASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var inString = false
-        for c in bytes {
-            if c == 0x22 {
-                inString.toggle()
-            } else if c < 0x20 {
-                guard !inString, isWhitespace(c) else { return false }
-            } else if c > 0x7E || c == 0x5C {
-                return false
+        var i = 0
+        while i < bytes.count {
+            // Eight bytes at once when none is special (a quote, a backslash, a control or non-ASCII byte): the long
+            // hex strings of a payload. A word with a special byte, and the tail, are read byte by byte.
+            if i + 8 <= bytes.count, !hasSpecialByte(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                i += 8
+                continue
             }
+            for c in bytes[i..<min(i + 8, bytes.count)] {
+                if c == 0x22 {
+                    inString.toggle()
+                } else if c < 0x20 {
+                    guard !inString, isWhitespace(c) else { return false }
+                } else if c > 0x7E || c == 0x5C {
+                    return false
+                }
+            }
+            i += 8
         }
         return !inString
+    }
+
+    /// True when a byte of `x` is below 0x20, above 0x7E, `"` or `\` (exact word-at-a-time tests: a borrow or carry
+    /// only starts at a byte that has the property).
+    @inline(__always) static func hasSpecialByte(_ x: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let below20 = (x &- 0x20 &* ones) & ~x & highs
+        let above7E = ((x &+ ones) | x) & highs
+        let quote = x ^ (0x22 &* ones), backslash = x ^ (0x5C &* ones)
+        let zeroByte = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highs
+        return below20 | above7E | zeroByte != 0
     }
 
     /// Skips JSON whitespace; true when bytes remain.
