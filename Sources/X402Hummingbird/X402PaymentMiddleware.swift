@@ -73,7 +73,11 @@ public struct X402PaymentMiddleware<Context: X402RequestContext>: RouterMiddlewa
         }
         switch await server.settle(payment, responseStatus: response.status, responseHeaders: &response.headers) {
         case .settled(_, let fields):
-            for field in fields { response.headers[field.name] = field.value }
+            // The fields are already valid: replace by appending them (setting a value would validate it again).
+            for field in fields {
+                response.headers[field.name] = nil
+                response.headers.append(field)
+            }
             return response
         case .failed(let result, let answer):
             // The handler's work is given away unpaid: worth a line in the seller's log.
