@@ -47,10 +47,11 @@ extension BatchSettlementServerScheme: SchemePaymentLane {
         }
     }
 
-    /// Commits the voucher's charge (B.11 step 4) and returns the voucher `PAYMENT-RESPONSE`.
-    public func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> SettleResponse {
-        switch await beforeSettle((ticket as? SellerLaneTicket)?.state, requirements: requirements) {
-        case .skipSettlement(let result): return result
+    /// Commits the voucher's charge (B.11 step 4) and returns the voucher `PAYMENT-RESPONSE`, written from the record.
+    public func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> LaneSettlement {
+        let settled = await beforeSettle((ticket as? SellerLaneTicket)?.state, requirements: requirements, header: true)
+        switch settled.decision {
+        case .skipSettlement(let result): return LaneSettlement(response: result, paymentResponse: settled.paymentResponse)
         case .abort(let reason, let message): throw X402Error(reason, message ?? "")
         case .proceed: throw X402Error(.unexpectedSettleError, "a voucher is settled by the seller")
         }

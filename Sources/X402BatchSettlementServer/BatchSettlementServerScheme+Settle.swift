@@ -10,31 +10,34 @@ extension BatchSettlementServerScheme {
     /// after `Settlement-Overrides`) is added to the channel's charged total under this request's reservation, and
     /// the answer is the voucher-only `PAYMENT-RESPONSE` (B.13). Deposits and refunds go on to the facilitator.
     public func beforeSettle(_ context: PaymentContext) async throws -> BeforeSettleDecision {
-        await beforeSettle(context.attempt.sellerRequest, requirements: context.requirements)
+        await beforeSettle(context.attempt.sellerRequest, requirements: context.requirements).decision
     }
 
-    /// B.11 step 4 for the request `state`, with its metrics.
-    func beforeSettle(_ state: SellerRequest?, requirements: PaymentRequirements) async -> BeforeSettleDecision {
-        let decision = await decideBeforeSettle(state, requirements: requirements)
-        switch decision {
+    /// B.11 step 4 for the request `state`, with its metrics; with `header`, a committed voucher's `PAYMENT-RESPONSE`
+    /// value too.
+    func beforeSettle(_ state: SellerRequest?, requirements: PaymentRequirements,
+                      header: Bool = false) async -> (decision: BeforeSettleDecision, paymentResponse: String?) {
+        let decided = await decideBeforeSettle(state, requirements: requirements, header: header)
+        switch decided.decision {
         case .abort(let reason, _): metrics.refused(reason.rawValue)
         case .skipSettlement: metrics.paid(.voucher, locally: state?.read { $0.verifiedLocally } ?? false)
         case .proceed: break
         }
-        return decision
+        return decided
     }
 
-    private func decideBeforeSettle(_ state: SellerRequest?, requirements: PaymentRequirements) async -> BeforeSettleDecision {
+    private func decideBeforeSettle(_ state: SellerRequest?, requirements: PaymentRequirements,
+                                    header: Bool) async -> (decision: BeforeSettleDecision, paymentResponse: String?) {
         guard let state else {
-            return .abort(reason: ErrorReason(.missingChannel), message: "no verified batch-settlement request")
+            return (.abort(reason: ErrorReason(.missingChannel), message: "no verified batch-settlement request"), nil)
         }
         guard let charge = TokenAmount128(decimal: requirements.amount)?.value else {
             await releaseReservation(state)
-            return .abort(reason: ErrorReason(.chargeExceedsSignedCumulative), message: "the charge is not an atomic uint128")
+            return (.abort(reason: ErrorReason(.chargeExceedsSignedCumulative), message: "the charge is not an atomic uint128"), nil)
         }
         guard state.kind == .voucher else {
             if state.kind == .deposit { state.update { $0.charge = charge } }
-            return .proceed
+            return (.proceed, nil)
         }
         let now = clock()
         let voucher = state.voucher
@@ -49,24 +52,25 @@ extension BatchSettlementServerScheme {
                 }
             }
         } catch let error as ChannelStorageError where error.kind == .reservationLost {
-            return .abort(reason: ErrorReason(.channelBusy), message: "the request's reservation lapsed")
+            return (.abort(reason: ErrorReason(.channelBusy), message: "the request's reservation lapsed"), nil)
         } catch {
             await releaseReservation(state)
             logger.error("charge commit failed", metadata: ["channel": "\(state.channelId)", "error": "\(error)"])
-            return .abort(reason: ErrorReason(.verificationStateUnavailable), message: "the charge could not be stored")
+            return (.abort(reason: ErrorReason(.verificationStateUnavailable), message: "the charge could not be stored"), nil)
         }
         switch committed {
         case .failure(let error):
             await releaseReservation(state)
-            return .abort(reason: ErrorReason(error.code), message: "the charge exceeds the signed cumulative amount")
+            return (.abort(reason: ErrorReason(error.code), message: "the charge exceeds the signed cumulative amount"), nil)
         case .success(let (before, after)):
             let record = state.update { progress in
                 progress.reserved = false
                 return progress.record
             }
             emit(.charged(after))
-            return .skipSettlement(SellerRules.voucherResponse(before: record ?? before, after: after, charge: charge,
-                                                               network: requirements.network))
+            let base = record ?? before
+            return (.skipSettlement(SellerRules.voucherResponse(before: base, after: after, charge: charge, network: requirements.network)),
+                    header ? SellerRules.voucherResponseHeader(before: base, after: after, charge: charge, network: requirements.network) : nil)
         }
     }
 

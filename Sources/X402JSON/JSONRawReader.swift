@@ -11,8 +11,8 @@ import Darwin
 ///
 /// It accepts a strict subset of JSON and says `nil` to anything else, so a caller that gives up on `nil` (and
 /// hands the input to ``JSONParser``) never accepts what the parser would reject:
-/// - the input passed ``isPlainASCII(_:)``: printable ASCII and whitespace, no `\` (so no escapes), and no
-///   tab or line break inside strings;
+/// - the input passed ``isPlainASCII(_:)``: printable ASCII without `\` (so no escapes, no control characters, and
+///   spaces as the only whitespace);
 /// - numbers are unsigned integers without leading zeros;
 /// - ``skipValue()`` matches brackets and strings but does not validate what it skips: the caller reads that part
 ///   with this reader, or compares it with ``compactEquals(_:_:)`` against JSON it wrote itself.
@@ -28,41 +28,32 @@ public struct JSONRawReader: ~Copyable {
         position = 0
     }
 
-    /// True when `bytes` is printable ASCII and JSON whitespace, without `\`, and with no whitespace between a `"`
-    /// and the next (no control character in a string): what the reader's string scanning relies on.
+    /// True when every byte of `bytes` is printable ASCII (0x20–0x7E) other than `\`: what the reader's string
+    /// scanning relies on. (JSON with tabs or line breaks between tokens is left to the parser.)
     public static func isPlainASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var inString = false
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         var i = 0
-        while i < bytes.count {
-            // Eight bytes at once when none is special (a quote, a backslash, a control or non-ASCII byte): the long
-            // hex strings of a payload. A word with a special byte, and the tail, are read byte by byte.
-            if i + 8 <= bytes.count, !hasSpecialByte(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
-                i += 8
-                continue
-            }
-            for c in bytes[i..<min(i + 8, bytes.count)] {
-                if c == 0x22 {
-                    inString.toggle()
-                } else if c < 0x20 {
-                    guard !inString, isWhitespace(c) else { return false }
-                } else if c > 0x7E || c == 0x5C {
-                    return false
-                }
-            }
+        // Eight bytes at once (exact word-at-a-time tests: a borrow or carry only starts at a byte that has the property).
+        while i + 8 <= bytes.count {
+            let x = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let below20 = (x &- 0x20 &* ones) & ~x
+            let above7E = (x &+ ones) | x
+            let backslash = x ^ (0x5C &* ones)
+            guard (below20 | above7E | (backslash &- ones) & ~backslash) & highs == 0 else { return false }
             i += 8
         }
-        return !inString
+        while i < bytes.count {
+            let c = bytes[i]
+            guard c >= 0x20, c <= 0x7E, c != 0x5C else { return false }
+            i += 1
+        }
+        return true
     }
 
-    /// True when a byte of `x` is below 0x20, above 0x7E, `"` or `\` (exact word-at-a-time tests: a borrow or carry
-    /// only starts at a byte that has the property).
-    @inline(__always) static func hasSpecialByte(_ x: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let below20 = (x &- 0x20 &* ones) & ~x & highs
-        let above7E = ((x &+ ones) | x) & highs
-        let quote = x ^ (0x22 &* ones), backslash = x ^ (0x5C &* ones)
-        let zeroByte = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highs
-        return below20 | above7E | zeroByte != 0
+    /// True when a byte of `x` is `byte`.
+    @inline(__always) static func has(_ x: UInt64, _ byte: UInt8) -> Bool {
+        let v = x ^ (UInt64(byte) &* 0x0101_0101_0101_0101)
+        return (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080 != 0
     }
 
     /// Skips JSON whitespace; true when bytes remain.
@@ -85,8 +76,11 @@ public struct JSONRawReader: ~Copyable {
     /// Reads a string (after whitespace): the range of its content, without the quotes.
     public mutating func readString() -> Range<Int>? {
         guard consume(0x22) else { return nil }
-        // The input is plain ASCII (isPlainASCII): the next quote ends the string.
+        // The input is plain ASCII (isPlainASCII): the next quote ends the string. Eight bytes at a time first.
         let start = position
+        while position + 8 <= bytes.count, !Self.has(bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self), 0x22) {
+            position += 8
+        }
         while position < bytes.count {
             if bytes[position] == 0x22 {
                 position += 1

@@ -81,7 +81,8 @@ public enum JSONSerializer {
         }
     }
 
-    static func writeString(_ s: String, into out: inout [UInt8]) {
+    /// Appends `s` as a JSON string (quoted, escaped as ``serialize(_:)`` escapes it).
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
         var s = s  // withUTF8 needs `inout`; a native string is not copied
         s.withUTF8 { bytes in
             out.append(0x22)

@@ -35,6 +35,25 @@ import X402EVM
         }
     }
 
+    @Test func voucherResponseHeaderIsTheEncodedResponse() throws {
+        var big = Self.record(charged: .max - 5, balance: .max)
+        big.totalClaimed = UInt128(UInt64.max) + 1
+        big.withdrawRequestedAt = 1_800_000_000
+        big.refundNonce = UInt256(UInt64.max) * UInt256(UInt64.max)
+        var zero = Self.record(charged: 0, balance: 0)
+        zero.totalClaimed = 0
+        zero.refundNonce = .zero
+        for (before, charge) in [(Self.record(), UInt128(1000)), (big, 5), (zero, 0)] {
+            var after = before
+            after.chargedCumulativeAmount = before.chargedCumulativeAmount + charge
+            for network: Network in ["eip155:84532", "eip155:8453"] {
+                let response = SellerRules.voucherResponse(before: before, after: after, charge: charge, network: network)
+                #expect(SellerRules.voucherResponseHeader(before: before, after: after, charge: charge, network: network)
+                        == (try HeaderCodec.encodePaymentResponse(response)))
+            }
+        }
+    }
+
     @Test func voucherResponseMatchesTheDocumentedShape() throws {
         var record: SellerChannel? = Self.record()
         let (before, after) = try SellerRules.commitCharge(&record, voucher: R.voucher(3000), charge: 1000, now: 2)

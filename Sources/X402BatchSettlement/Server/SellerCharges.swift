@@ -1,4 +1,5 @@
 import X402Core
+import X402JSON
 import X402EVM
 
 extension SellerChannel {
@@ -48,6 +49,45 @@ extension SellerRules {
         return SettleResponse(success: true, payer: before.config.payer.lowercased, transaction: "", network: network, amount: "",
                               extra: extra)
     }
+
+    /// The voucher `PAYMENT-RESPONSE` value of ``voucherResponse(before:after:charge:network:)``, byte for byte what
+    /// `HeaderCodec.encodePaymentResponse` makes of it, written straight from the records (no JSON tree).
+    public static func voucherResponseHeader(before: SellerChannel, after: SellerChannel, charge: UInt128, network: Network) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(480)
+        func text(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
+        func hex(_ bytes: [UInt8]) {
+            out.append(0x30)
+            out.append(0x78)
+            for b in bytes {
+                out.append(hexDigits[Int(b >> 4)])
+                out.append(hexDigits[Int(b & 0x0F)])
+            }
+        }
+        func decimal(_ s: String) { out.append(contentsOf: s.utf8) }
+        text(#"{"success":true,"payer":""#)
+        hex(before.config.payer.bytes)
+        text(#"","transaction":"","network":"#)
+        JSONSerializer.writeString(network.rawValue, into: &out)
+        text(#","amount":"","extra":{"channelState":{"channelId":""#)
+        hex(before.channelId.bytes)
+        text(#"","balance":""#)
+        decimal(before.balance.description)
+        text(#"","totalClaimed":""#)
+        decimal(before.totalClaimed.description)
+        text(#"","withdrawRequestedAt":"#)
+        decimal(before.withdrawRequestedAt.description)
+        text(#","refundNonce":""#)
+        decimal(before.refundNonce.description)
+        text(#"","chargedCumulativeAmount":""#)
+        decimal(after.chargedCumulativeAmount.description)
+        text(#""},"chargedAmount":""#)
+        decimal(charge.description)
+        text(#""}}"#)
+        return Base64.encode(out)
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// B.11 step 5 (enrich_settlement_payload of a refund): checks the refund against the record and completes
     /// it with `refundNonce`, the claim of the charged total, the amount (the whole remainder when the client

@@ -275,20 +275,22 @@ public final class X402HTTPResourceServer: Sendable {
 
     private func settle(_ payment: VerifiedPayment, effectiveRequirements: PaymentRequirements) async -> SettlementOutcome {
         let result: SettleResponse
+        var written: String?
         do {
             switch payment.source {
             case .pipeline(let payload, _):
                 result = try await server.settlePayment(PaymentContext(paymentPayload: payload, requirements: effectiveRequirements,
                                                                        attempt: payment.attempt))
             case .lane(_, let ticket, let lane):
-                result = try await lane.laneSettle(ticket, requirements: effectiveRequirements)
+                let settled = try await lane.laneSettle(ticket, requirements: effectiveRequirements)
+                (result, written) = (settled.response, settled.paymentResponse)
             }
         } catch {
             return Self.settlementFailure(.failure(error.reason, message: error.message.isEmpty ? nil : error.message,
                                                    network: effectiveRequirements.network))
         }
         guard result.success else { return Self.settlementFailure(result) }
-        guard let header = try? HeaderCodec.encodePaymentResponse(result) else {
+        guard let header = written ?? (try? HeaderCodec.encodePaymentResponse(result)) else {
             return Self.settlementFailure(.failure(.invalidEncoding, message: "cannot encode PAYMENT-RESPONSE",
                                                    network: effectiveRequirements.network))
         }

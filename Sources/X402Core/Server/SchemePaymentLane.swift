@@ -14,6 +14,21 @@ public enum LaneVerification: Sendable {
     case refused(ErrorReason, message: String?)
 }
 
+/// A payment a scheme's lane settled.
+public struct LaneSettlement: Sendable {
+    /// The settlement result, as the hook pipeline would have returned it.
+    public var response: SettleResponse
+    /// Its `PAYMENT-RESPONSE` value when the scheme wrote it (byte for byte what ``HeaderCodec`` would encode);
+    /// `nil`: the resource server encodes `response`.
+    public var paymentResponse: String?
+
+    /// Creates a settlement.
+    public init(response: SettleResponse, paymentResponse: String? = nil) {
+        self.response = response
+        self.paymentResponse = paymentResponse
+    }
+}
+
 /// A scheme's short way for its most common payment, beside the hook pipeline of ``X402ResourceServer`` (the seller's
 /// local fast path: a batch-settlement voucher is checked with one signature recovery and answered from its own
 /// storage, where the pipeline would build JSON trees and run every hook).
@@ -30,7 +45,7 @@ public protocol SchemePaymentLane: SchemeNetworkServer {
                     attempt: PaymentAttempt) async -> LaneVerification?
     /// Settles a payment the lane verified, for the effective `requirements` (after `Settlement-Overrides`); throws
     /// the failure the pipeline would report.
-    func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> SettleResponse
+    func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> LaneSettlement
     /// Releases a payment the lane verified that will not be settled.
     func laneCancel(_ ticket: any PaymentLaneTicket, reason: PaymentCancellation) async
 }
