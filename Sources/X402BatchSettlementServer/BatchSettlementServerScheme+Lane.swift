@@ -17,16 +17,17 @@ struct SellerLaneTicket: PaymentLaneTicket {
 extension BatchSettlementServerScheme: SchemePaymentLane {
     /// Verifies a voucher payload locally and takes the channel's reservation; `nil` for deposits, refunds, unknown
     /// channels, configs written differently, stale mirrored state and any shape the lane does not read.
-    public func laneVerify(payload: ArraySlice<UInt8>, requirements: PaymentRequirements,
+    public func laneVerify(payload: ArraySlice<UInt8>, requirements: PaymentRequirements, prepared: any Sendable,
                            attempt: PaymentAttempt) async -> LaneVerification? {
-        guard let read = payload.withUnsafeBytes({ LaneVoucherPayload.read($0) }) else { return nil }
+        guard let fields = prepared as? RequirementFields,
+              let read = payload.withUnsafeBytes({ LaneVoucherPayload.read($0) }) else { return nil }
         let channelId = read.voucher.channelId
         guard let record = try? await storage.channel(channelId),
               payload.withUnsafeBytes({ JSONRawReader.compactEquals(UnsafeRawBufferPointer(rebasing: $0[read.config]), laneConfigJSON(record)) })
         else { return nil }
         let parsed = BatchSettlementPayload.voucher(VoucherPayload(channelConfig: record.config, voucher: read.voucher))
         let state: SellerRequest
-        switch await checkClientPayload(parsed, requirements: requirements, attempt: attempt, record: record) {
+        switch await checkClientPayload(parsed, requirements: requirements, attempt: attempt, record: record, fields: fields) {
         case .verifiedLocally(let verified): state = verified
         case .decided(.abort(let reason, let message)):
             metrics.refused(reason.rawValue)
@@ -45,6 +46,11 @@ extension BatchSettlementServerScheme: SchemePaymentLane {
             await releaseReservation(state)
             return nil
         }
+    }
+
+    /// The requirement's fields, read once per route (the local verification compares the channel with them).
+    public func lanePrepare(_ requirements: PaymentRequirements) -> (any Sendable)? {
+        RequirementFields(requirements)
     }
 
     /// Commits the voucher's charge (B.11 step 4) and returns the voucher `PAYMENT-RESPONSE`, written from the record.
@@ -135,46 +141,45 @@ struct LaneVoucherPayload {
     /// `0x` and 2 × `count` hex digits of any case.
     static func hex(_ text: UnsafeRawBufferPointer, count: Int) -> [UInt8]? {
         guard text.count == 2 + 2 * count, text[0] == 0x30, text[1] == 0x78 else { return nil }
-        var valid = true
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-            for i in 0..<count {
-                let hi = nibble(text[2 + 2 * i]), lo = nibble(text[3 + 2 * i])
-                valid = valid && hi < 16 && lo < 16
-                out[i] = hi << 4 | lo & 0x0F
+        var invalid: UInt8 = 0
+        let bytes = hexValues.withUnsafeBufferPointer { values in
+            [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+                for i in 0..<count {
+                    let hi = values[Int(text[2 + 2 * i])], lo = values[Int(text[3 + 2 * i])]
+                    invalid |= hi | lo
+                    out[i] = hi << 4 | lo & 0x0F
+                }
+                initialized = count
             }
-            initialized = count
         }
-        return valid ? bytes : nil
+        return invalid & 0xF0 == 0 ? bytes : nil
     }
 
     /// `0x` and 64 hex digits of any case (the canonical bytes32 text), read into words.
     static func bytes32(_ text: UnsafeRawBufferPointer) -> Bytes32? {
         guard text.count == 66, text[0] == 0x30, text[1] == 0x78 else { return nil }
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var invalid: UInt8 = 0
-        for w in 0..<4 {
-            var word: UInt64 = 0
-            for k in 0..<16 {
-                let n = nibble(text[2 + 16 * w + k])
-                invalid |= n & 0xF0
-                word = word << 4 | UInt64(n & 0x0F)
+        return hexValues.withUnsafeBufferPointer { values in
+            var invalid: UInt8 = 0
+            func word(_ w: Int) -> UInt64 {
+                var word: UInt64 = 0
+                for k in 0..<16 {
+                    let n = values[Int(text[2 + 16 * w + k])]
+                    invalid |= n
+                    word = word << 4 | UInt64(n & 0x0F)
+                }
+                return word
             }
-            switch w {
-            case 0: words.0 = word
-            case 1: words.1 = word
-            case 2: words.2 = word
-            default: words.3 = word
-            }
+            let id = Bytes32(word(0), word(1), word(2), word(3))
+            return invalid & 0xF0 == 0 ? id : nil
         }
-        return invalid == 0 ? Bytes32(words.0, words.1, words.2, words.3) : nil
     }
 
-    /// The value of a hex digit, or 0xFF.
-    @inline(__always) static func nibble(_ c: UInt8) -> UInt8 {
+    /// The value of each byte as a hex digit, 0xFF for a byte that is none.
+    static let hexValues: [UInt8] = (0..<256).map { c in
         switch c {
-        case 0x30...0x39: c &- 0x30
-        case 0x61...0x66: c &- 0x57
-        case 0x41...0x46: c &- 0x37
+        case 0x30...0x39: UInt8(c - 0x30)
+        case 0x61...0x66: UInt8(c - 0x57)
+        case 0x41...0x46: UInt8(c - 0x37)
         default: 0xFF
         }
     }

@@ -115,10 +115,10 @@ extension BatchSettlementServerScheme {
         return VerifyResponse(isValid: true, payer: checksummed(state.config.payer), extra: snapshot?.jsonObject ?? JSONObject())
     }
 
-    /// B.11 step 1 for a deposit, voucher or refund payload; `record`, when given, is the channel's record as just read.
-    /// The request's state is stored in `attempt`.
+    /// B.11 step 1 for a deposit, voucher or refund payload; `record`, when given, is the channel's record as just read,
+    /// and `fields` the requirements' fields as read before. The request's state is stored in `attempt`.
     func checkClientPayload(_ parsed: BatchSettlementPayload, requirements: PaymentRequirements, attempt: PaymentAttempt,
-                            record known: SellerChannel? = nil) async -> StepOne {
+                            record known: SellerChannel? = nil, fields: RequirementFields? = nil) async -> StepOne {
         guard let config = parsed.channelConfig, let voucher = parsed.voucher else {
             return .decided(Self.abort(.payloadType, "a client may send deposit, voucher or refund payloads only"))
         }
@@ -166,7 +166,7 @@ extension BatchSettlementServerScheme {
                                    message: "the payer's withdrawal could finalize before the next claim"))
         }
         if parsed.kind == .voucher {
-            switch SellerRules.verifyLocally(config: config, voucher: voucher, record: record, fields: RequirementFields(requirements),
+            switch SellerRules.verifyLocally(config: config, voucher: voucher, record: record, fields: fields ?? RequirementFields(requirements),
                                              domain: domain, now: now, stateTTL: configuration.onchainStateTTL,
                                              channelIdChecked: true) {
             case .verified:

@@ -162,6 +162,19 @@ public struct JSONRawReader: ~Copyable {
         }
     }
 
+    /// Consumes the next value (after whitespace) when it is `compact` as written, byte for byte and followed by what
+    /// may end a value; otherwise reads only the whitespace before it. (The common case of ``compactEquals(_:_:)``,
+    /// without a scan.)
+    public mutating func consumeExactly(_ compact: [UInt8]) -> Bool {
+        guard skipWhitespace(), bytes.count - position >= compact.count else { return false }
+        let end = position + compact.count
+        guard end == bytes.count || Self.endsValue(bytes[end]),
+              compact.withUnsafeBytes({ memcmp(bytes.baseAddress! + position, $0.baseAddress!, compact.count) == 0 })
+        else { return false }
+        position = end
+        return true
+    }
+
     /// True when the bytes of `range` equal `text`.
     public func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
         guard range.count == text.utf8CodeUnitCount else { return false }

@@ -51,6 +51,12 @@ import Testing
                 return body(&reader)
             }
         }
+        let compact = Array(#"{"a":1}"#.utf8)
+        #expect(read(#" {"a":1}, "b""#) { $0.consumeExactly(compact) ? $0.position : -1 } == 8)
+        #expect(read(#"{"a":1}"#) { $0.consumeExactly(compact) ? $0.position : -1 } == 7)
+        for other in [#"{"a":1}x"#, #"{"a":10}"#, #"{"a": 1}"#, #"{"a":1"#] {   // then it reads nothing
+            #expect(read(other) { $0.consumeExactly(compact) ? -1 : $0.position } == 0, "\(other)")
+        }
         #expect(read("2") { $0.readUInt64() } == 2)
         #expect(read(" 300 ,") { $0.readUInt64() } == 300)
         for bad in ["02", "2.0", "2e0", "-2", "2x", "", "99999999999999999999"] {

@@ -10,6 +10,8 @@ struct RouteRequirements: Sendable {
         let matched: Int
         /// The scheme's lane for that requirement.
         let lane: any SchemePaymentLane
+        /// What the lane read from that requirement.
+        let prepared: any Sendable
     }
 
     /// The requirements, in the route's order.
@@ -23,8 +25,9 @@ struct RouteRequirements: Sendable {
         lanes = requirements.map { requirement in
             guard laneAllowed, let matched = requirements.firstIndex(where: { $0.isMatched(by: requirement) }),
                   let lane = server.scheme(requirements[matched].scheme, network: requirements[matched].network) as? any SchemePaymentLane,
+                  let prepared = lane.lanePrepare(requirements[matched]),
                   let compact = try? X402JSON.encode(requirement) else { return nil }
-            return Lane(compact: compact, matched: matched, lane: lane)
+            return Lane(compact: compact, matched: matched, lane: lane, prepared: prepared)
         }
     }
 }
@@ -44,7 +47,7 @@ extension X402HTTPResourceServer {
               let lane = route.lanes[index] else { return nil }
         let requirements = route.requirements[lane.matched]
         let attempt = PaymentAttempt()
-        switch await lane.lane.laneVerify(payload: json[payload], requirements: requirements, attempt: attempt) {
+        switch await lane.lane.laneVerify(payload: json[payload], requirements: requirements, prepared: lane.prepared, attempt: attempt) {
         case nil: return nil
         case .refused(let reason, _)?: return .refused(reason, attempt: attempt)
         case .verified(let ticket)?:
@@ -82,11 +85,17 @@ extension X402HTTPResourceServer {
                 guard !seen.version, reader.readUInt64() == 2 else { return nil }
                 seen.version = true
             } else if reader.equals(key, "accepted") {
-                guard seen.accepted == nil, let value = reader.skipValue() else { return nil }
-                let raw = UnsafeRawBufferPointer(rebasing: json[value])
-                guard let index = lanes.firstIndex(where: { $0.map { JSONRawReader.compactEquals(raw, $0.compact) } ?? false })
-                else { return nil }
-                seen.accepted = index
+                guard seen.accepted == nil else { return nil }
+                // As this server wrote it (most clients), else give or take whitespace.
+                if let index = lanes.firstIndex(where: { $0.map { reader.consumeExactly($0.compact) } ?? false }) {
+                    seen.accepted = index
+                } else {
+                    guard let value = reader.skipValue() else { return nil }
+                    let raw = UnsafeRawBufferPointer(rebasing: json[value])
+                    guard let index = lanes.firstIndex(where: { $0.map { JSONRawReader.compactEquals(raw, $0.compact) } ?? false })
+                    else { return nil }
+                    seen.accepted = index
+                }
             } else if reader.equals(key, "resource") {
                 guard !seen.resource, readResource(&reader) else { return nil }
                 seen.resource = true

@@ -39,9 +39,12 @@ public struct LaneSettlement: Sendable {
 /// shapes. A lane must give the outcome the pipeline would: it answers `nil` for anything it does not take, and then
 /// must have changed nothing.
 public protocol SchemePaymentLane: SchemeNetworkServer {
+    /// What the lane reads from `requirements` once, when the resource server builds a route's requirements (passed
+    /// back to ``laneVerify(payload:requirements:prepared:attempt:)``); `nil`: the lane takes no payment for them.
+    func lanePrepare(_ requirements: PaymentRequirements) -> (any Sendable)?
     /// Verifies the payment whose `payload` object is `payload` (ASCII JSON, not yet validated) against
     /// `requirements`; `nil` hands it to the hook pipeline.
-    func laneVerify(payload: ArraySlice<UInt8>, requirements: PaymentRequirements,
+    func laneVerify(payload: ArraySlice<UInt8>, requirements: PaymentRequirements, prepared: any Sendable,
                     attempt: PaymentAttempt) async -> LaneVerification?
     /// Settles a payment the lane verified, for the effective `requirements` (after `Settlement-Overrides`); throws
     /// the failure the pipeline would report.
