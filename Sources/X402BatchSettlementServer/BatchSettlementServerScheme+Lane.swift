@@ -9,6 +9,13 @@ struct SellerLaneTicket: PaymentLaneTicket {
     let scheme: BatchSettlementServerScheme
 
     var verifyResponse: VerifyResponse { scheme.localVerifyResponse(state) }
+
+    var settleResponse: SettleResponse {
+        guard let charge = state.read({ $0.committed }) else {
+            return .failure(.unexpectedSettleError, message: "the voucher was not settled", network: "")
+        }
+        return SellerRules.voucherResponse(before: charge.before, after: charge.after, charge: charge.amount, network: charge.network)
+    }
 }
 
 // The seller's local fast path without the hook pipeline: a voucher on a channel this seller has a record of, with the
@@ -54,12 +61,13 @@ extension BatchSettlementServerScheme: SchemePaymentLane {
     }
 
     /// Commits the voucher's charge (B.11 step 4) and returns the voucher `PAYMENT-RESPONSE`, written from the record.
-    public func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> LaneSettlement {
-        let settled = await beforeSettle((ticket as? SellerLaneTicket)?.state, requirements: requirements, header: true)
-        switch settled.decision {
-        case .skipSettlement(let result): return LaneSettlement(response: result, paymentResponse: settled.paymentResponse)
-        case .abort(let reason, let message): throw X402Error(reason, message ?? "")
-        case .proceed: throw X402Error(.unexpectedSettleError, "a voucher is settled by the seller")
+    public func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> String {
+        switch await commitVoucher((ticket as? SellerLaneTicket)?.state, requirements: requirements) {
+        case .committed(let charge):
+            return SellerRules.voucherResponseHeader(before: charge.before, after: charge.after, charge: charge.amount,
+                                                     network: charge.network)
+        case .decided(.abort(let reason, let message)): throw X402Error(reason, message ?? "")
+        case .decided: throw X402Error(.unexpectedSettleError, "a voucher is settled by the seller")
         }
     }
 

@@ -10,34 +10,54 @@ extension BatchSettlementServerScheme {
     /// after `Settlement-Overrides`) is added to the channel's charged total under this request's reservation, and
     /// the answer is the voucher-only `PAYMENT-RESPONSE` (B.13). Deposits and refunds go on to the facilitator.
     public func beforeSettle(_ context: PaymentContext) async throws -> BeforeSettleDecision {
-        await beforeSettle(context.attempt.sellerRequest, requirements: context.requirements).decision
-    }
-
-    /// B.11 step 4 for the request `state`, with its metrics; with `header`, a committed voucher's `PAYMENT-RESPONSE`
-    /// value too.
-    func beforeSettle(_ state: SellerRequest?, requirements: PaymentRequirements,
-                      header: Bool = false) async -> (decision: BeforeSettleDecision, paymentResponse: String?) {
-        let decided = await decideBeforeSettle(state, requirements: requirements, header: header)
-        switch decided.decision {
-        case .abort(let reason, _): metrics.refused(reason.rawValue)
-        case .skipSettlement: metrics.paid(.voucher, locally: state?.read { $0.verifiedLocally } ?? false)
-        case .proceed: break
+        let state = context.attempt.sellerRequest
+        switch await commitVoucher(state, requirements: context.requirements) {
+        case .committed(let charge):
+            return .skipSettlement(SellerRules.voucherResponse(before: charge.before, after: charge.after, charge: charge.amount,
+                                                               network: charge.network))
+        case .decided(let decision): return decision
         }
-        return decided
     }
 
-    private func decideBeforeSettle(_ state: SellerRequest?, requirements: PaymentRequirements,
-                                    header: Bool) async -> (decision: BeforeSettleDecision, paymentResponse: String?) {
+    /// A voucher's committed charge: the record before (as reserved) and after it.
+    struct CommittedCharge: Sendable {
+        var before: SellerChannel
+        var after: SellerChannel
+        var amount: UInt128
+        var network: Network
+    }
+
+    /// What B.11 step 4 did.
+    enum StepFour {
+        /// A voucher's charge was committed.
+        case committed(CommittedCharge)
+        /// Refused, or (deposits and refunds) on to the facilitator.
+        case decided(BeforeSettleDecision)
+    }
+
+    /// B.11 step 4 for the request `state`, with its metrics: a voucher's charge committed (and kept in the request's
+    /// progress), or the decision for the pipeline.
+    func commitVoucher(_ state: SellerRequest?, requirements: PaymentRequirements) async -> StepFour {
+        let step = await decideCommit(state, requirements: requirements)
+        switch step {
+        case .decided(.abort(let reason, _)): metrics.refused(reason.rawValue)
+        case .committed: metrics.paid(.voucher, locally: state?.read { $0.verifiedLocally } ?? false)
+        case .decided: break
+        }
+        return step
+    }
+
+    private func decideCommit(_ state: SellerRequest?, requirements: PaymentRequirements) async -> StepFour {
         guard let state else {
-            return (.abort(reason: ErrorReason(.missingChannel), message: "no verified batch-settlement request"), nil)
+            return .decided(.abort(reason: ErrorReason(.missingChannel), message: "no verified batch-settlement request"))
         }
         guard let charge = TokenAmount128(decimal: requirements.amount)?.value else {
             await releaseReservation(state)
-            return (.abort(reason: ErrorReason(.chargeExceedsSignedCumulative), message: "the charge is not an atomic uint128"), nil)
+            return .decided(.abort(reason: ErrorReason(.chargeExceedsSignedCumulative), message: "the charge is not an atomic uint128"))
         }
         guard state.kind == .voucher else {
             if state.kind == .deposit { state.update { $0.charge = charge } }
-            return (.proceed, nil)
+            return .decided(.proceed)
         }
         let now = clock()
         let voucher = state.voucher
@@ -52,25 +72,26 @@ extension BatchSettlementServerScheme {
                 }
             }
         } catch let error as ChannelStorageError where error.kind == .reservationLost {
-            return (.abort(reason: ErrorReason(.channelBusy), message: "the request's reservation lapsed"), nil)
+            return .decided(.abort(reason: ErrorReason(.channelBusy), message: "the request's reservation lapsed"))
         } catch {
             await releaseReservation(state)
             logger.error("charge commit failed", metadata: ["channel": "\(state.channelId)", "error": "\(error)"])
-            return (.abort(reason: ErrorReason(.verificationStateUnavailable), message: "the charge could not be stored"), nil)
+            return .decided(.abort(reason: ErrorReason(.verificationStateUnavailable), message: "the charge could not be stored"))
         }
         switch committed {
         case .failure(let error):
             await releaseReservation(state)
-            return (.abort(reason: ErrorReason(error.code), message: "the charge exceeds the signed cumulative amount"), nil)
+            return .decided(.abort(reason: ErrorReason(error.code), message: "the charge exceeds the signed cumulative amount"))
         case .success(let (before, after)):
-            let record = state.update { progress in
+            let result = state.update { progress in
                 progress.reserved = false
-                return progress.record
+                // The voucher response shows the record as it was reserved.
+                let charge = CommittedCharge(before: progress.record ?? before, after: after, amount: charge, network: requirements.network)
+                progress.committed = charge
+                return charge
             }
             emit(.charged(after))
-            let base = record ?? before
-            return (.skipSettlement(SellerRules.voucherResponse(before: base, after: after, charge: charge, network: requirements.network)),
-                    header ? SellerRules.voucherResponseHeader(before: base, after: after, charge: charge, network: requirements.network) : nil)
+            return .committed(result)
         }
     }
 

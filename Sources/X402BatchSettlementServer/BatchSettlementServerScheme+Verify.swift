@@ -53,6 +53,8 @@ struct SellerRequestProgress: Sendable {
     var chargedAfter: UInt128?
     /// The charge of a deposit request.
     var charge: UInt128?
+    /// A voucher's committed charge.
+    var committed: BatchSettlementServerScheme.CommittedCharge?
 }
 
 extension PaymentAttempt {

@@ -72,9 +72,9 @@ public struct X402PaymentMiddleware<Context: X402RequestContext>: RouterMiddlewa
             throw error
         }
         switch await server.settle(payment, responseStatus: response.status, responseHeaders: &response.headers) {
-        case .settled(_, let fields):
+        case .settled(let settlement):
             // The fields are already valid: replace by appending them (setting a value would validate it again).
-            for field in fields {
+            for field in settlement.headerFields {
                 response.headers[field.name] = nil
                 response.headers.append(field)
             }

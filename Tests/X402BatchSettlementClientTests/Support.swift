@@ -61,8 +61,8 @@ final class Seller: Sendable {
         case .proceed(let verified):
             var fields = handlerHeaders
             switch await http.settle(verified, responseStatus: .ok, responseHeaders: &fields) {
-            case .settled(_, let headerFields):
-                for field in headerFields { fields[field.name] = field.value }
+            case .settled(let settlement):
+                for field in settlement.headerFields { fields[field.name] = field.value }
                 return Self.answer(200, fields)
             case .failed(_, let response): return Self.answer(response.status.code, response.headerFields)
             case .notSettled: return Answer(status: 200, headers: [:])

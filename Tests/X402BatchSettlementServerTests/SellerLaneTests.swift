@@ -16,11 +16,13 @@ import X402JSON
         /// `PAYMENT-REQUIRED` decoded, or `PAYMENT-RESPONSE` as sent.
         var required: PaymentRequired?
         var paymentResponse: String?
+        /// The settlement result (built when read, on the lane).
+        var settled: SettleResponse?
         /// Who verified the payment (nil when none was verified).
         var lane: Bool?
 
         static func == (a: Self, b: Self) -> Bool {
-            a.status == b.status && a.required == b.required && a.paymentResponse == b.paymentResponse
+            a.status == b.status && a.required == b.required && a.paymentResponse == b.paymentResponse && a.settled == b.settled
         }
 
         var description: String {
@@ -50,7 +52,11 @@ import X402JSON
             var fields = HTTPFields()
             if let override { fields[.settlementOverrides] = override }
             switch await seller.http.settle(payment, responseStatus: status, responseHeaders: &fields) {
-            case .settled(_, let headers): return Observed(status: 200, paymentResponse: headers[.paymentResponse], lane: lane)
+            case .settled(let settlement):
+                let header = settlement.headerFields[.paymentResponse]
+                // The header is the encoded result, however it was written.
+                #expect(header == (try? HeaderCodec.encodePaymentResponse(settlement.response)))
+                return Observed(status: 200, paymentResponse: header, settled: settlement.response, lane: lane)
             case .failed(_, let r): return Observed(status: 402, paymentResponse: r.headerFields[.paymentResponse], lane: lane)
             case .notSettled: return Observed(status: Int(status.code), lane: lane)
             }

@@ -98,7 +98,7 @@ final class SellerHarness: Sendable {
         case .proceed(let verified):
             var fields = headers
             switch await http.settle(verified, responseStatus: status, responseHeaders: &fields) {
-            case .settled(let response, _): return .settled(response)
+            case .settled(let settlement): return .settled(settlement.response)
             case .failed(let response, _): return .settleFailed(response)
             case .notSettled: return .notSettled
             }

@@ -46,7 +46,7 @@ import X402EVM
         for (before, charge) in [(Self.record(), UInt128(1000)), (big, 5), (zero, 0)] {
             var after = before
             after.chargedCumulativeAmount = before.chargedCumulativeAmount + charge
-            for network: Network in ["eip155:84532", "eip155:8453"] {
+            for network: Network in ["eip155:84532", "eip155:8453", "x:\"quoted\\"] {   // the last one escaped
                 let response = SellerRules.voucherResponse(before: before, after: after, charge: charge, network: network)
                 #expect(SellerRules.voucherResponseHeader(before: before, after: after, charge: charge, network: network)
                         == (try HeaderCodec.encodePaymentResponse(response)))

@@ -111,10 +111,11 @@ import X402Core
         #expect(payment.verifyResponse.payer == Fake.payer)
         var handlerHeaders = HTTPFields()
         handlerHeaders[.cacheControl] = "max-age=60"
-        guard case .settled(let result, let fields) = await http.settle(payment, responseStatus: .ok, responseHeaders: &handlerHeaders) else {
+        guard case .settled(let settlement) = await http.settle(payment, responseStatus: .ok, responseHeaders: &handlerHeaders) else {
             Issue.record("expected settlement")
             return
         }
+        let (result, fields) = (settlement.response, settlement.headerFields)
         #expect(result.success && result.transaction == "0xtx")
         #expect(try HeaderCodec.decodePaymentResponse(try #require(fields[.paymentResponse])) == result)
         #expect(fields[.cacheControl] == "max-age=60, private")
@@ -176,10 +177,11 @@ import X402Core
             var headers = HTTPFields()
             headers[.settlementOverrides] = override
             headers[.contentType] = "text/plain"
-            guard case .settled(let result, _) = await http.settle(payment, responseStatus: .ok, responseHeaders: &headers) else {
+            guard case .settled(let settlement) = await http.settle(payment, responseStatus: .ok, responseHeaders: &headers) else {
                 Issue.record("expected settlement for \(override)")
                 continue
             }
+            let result = settlement.response
             #expect(headers[.settlementOverrides] == nil)
             #expect(headers[.contentType] == "text/plain")
             #expect(result.amount == charged, "\(override)")
@@ -271,10 +273,11 @@ import X402Core
         }
         // 3. Handler answers, server settles.
         var handlerHeaders = HTTPFields()
-        guard case .settled(_, let added) = await http.settle(payment, responseStatus: .ok, responseHeaders: &handlerHeaders) else {
+        guard case .settled(let settlement) = await http.settle(payment, responseStatus: .ok, responseHeaders: &handlerHeaders) else {
             Issue.record("expected settlement")
             return
         }
+        let added = settlement.headerFields
         // 4. Client reads PAYMENT-RESPONSE.
         #expect(try await client.handlePaymentResponse(for: payload, status: .ok, headerFields: added) == .done)
         #expect(d.log.all == [

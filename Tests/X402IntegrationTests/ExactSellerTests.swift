@@ -54,9 +54,10 @@ extension DevnetIntegrationTests {
         #expect(payment.verifyResponse.payer == f.payer.address.checksummed)
         #expect(try await f.tokenBalance(payTo) == 0)   // nothing moved before the handler ran
         var responseHeaders = HTTPFields()
-        guard case .settled(let settled, let paid) = await http.settle(payment, responseStatus: .ok, responseHeaders: &responseHeaders) else {
+        guard case .settled(let settlement) = await http.settle(payment, responseStatus: .ok, responseHeaders: &responseHeaders) else {
             Issue.record("expected a settlement"); return
         }
+        let (settled, paid) = (settlement.response, settlement.headerFields)
         let response = try HeaderCodec.decodePaymentResponse(try #require(paid[.paymentResponse]))
         #expect(response == settled && response.success && !response.transaction.isEmpty)
         #expect(try await f.rpc.getTransactionReceipt(try Bytes32(hex: response.transaction))?.succeeded == true)

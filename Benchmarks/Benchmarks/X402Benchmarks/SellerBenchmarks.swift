@@ -113,10 +113,10 @@ final class FastPathRunner: Sendable {
     /// The second half of ``request()``: the charge committed and answered.
     func settleOnly(_ payment: VerifiedPayment) async throws {
         var headers = HTTPFields()
-        guard case .settled(_, let fields) = await fixture.http.settle(payment, responseStatus: .ok, responseHeaders: &headers) else {
+        guard case .settled(let settlement) = await fixture.http.settle(payment, responseStatus: .ok, responseHeaders: &headers) else {
             throw BenchError("a request did not settle")
         }
-        blackHole(fields)
+        blackHole(settlement.headerFields)
     }
 
     /// One recovery of a voucher signature to its signer.

@@ -55,6 +55,18 @@ final class StageRunner: Sendable {
             let response = SellerRules.voucherResponse(before: record, after: record, charge: 1000, network: SellerFixture.network)
             blackHole(try? HeaderCodec.encodePaymentResponse(response))
         }
+        _ = time("voucherResponse (SettleResponse only)") { _ in
+            blackHole(SellerRules.voucherResponse(before: record, after: record, charge: 1000, network: SellerFixture.network))
+        }
+        _ = time("voucherResponseHeader (bytes only)") { _ in
+            blackHole(SellerRules.voucherResponseHeader(before: record, after: record, charge: 1000, network: SellerFixture.network))
+        }
+        _ = time("route match only") { _ in blackHole(fast.fixture.http.routes.match(method: .get, path: "/paid")) }
+        _ = time("PaymentAttempt + store") { _ in
+            let attempt = PaymentAttempt()
+            attempt["x402.batch-settlement.seller"] = record
+            blackHole(attempt)
+        }
         sum += time("HTTPField(PAYMENT-RESPONSE)") { i in
             var fields = HTTPFields()
             fields[.paymentResponse] = headers[i % headers.count]

@@ -53,41 +53,94 @@ extension SellerRules {
     /// The voucher `PAYMENT-RESPONSE` value of ``voucherResponse(before:after:charge:network:)``, byte for byte what
     /// `HeaderCodec.encodePaymentResponse` makes of it, written straight from the records (no JSON tree).
     public static func voucherResponseHeader(before: SellerChannel, after: SellerChannel, charge: UInt128, network: Network) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(480)
-        func text(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
-        func hex(_ bytes: [UInt8]) {
-            out.append(0x30)
-            out.append(0x78)
-            for b in bytes {
-                out.append(hexDigits[Int(b >> 4)])
-                out.append(hexDigits[Int(b & 0x0F)])
+        var raw = network.rawValue
+        return raw.withUTF8 { net in
+            // A network id JSON would escape takes the general path (CAIP-2 ids never do).
+            guard net.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) else {
+                let response = voucherResponse(before: before, after: after, charge: charge, network: network)
+                return (try? HeaderCodec.encodePaymentResponse(response)) ?? ""
+            }
+            // Fixed text ≈ 200 bytes, two ids 108, five numbers ≤ 39 digits and a nonce ≤ 78.
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 640 + net.count) { buffer in
+                var w = ResponseWriter(buffer: buffer)
+                w.text(#"{"success":true,"payer":""#)
+                w.hex(before.config.payer.bytes)
+                w.text(#"","transaction":"","network":""#)
+                w.bytes(net)
+                w.text(#"","amount":"","extra":{"channelState":{"channelId":""#)
+                w.hex(before.channelId.bytes)
+                w.text(#"","balance":""#)
+                w.decimal(before.balance)
+                w.text(#"","totalClaimed":""#)
+                w.decimal(before.totalClaimed)
+                w.text(#"","withdrawRequestedAt":"#)
+                w.decimal(UInt128(before.withdrawRequestedAt))
+                w.text(#","refundNonce":""#)
+                w.bytes(before.refundNonce.description.utf8)
+                w.text(#"","chargedCumulativeAmount":""#)
+                w.decimal(after.chargedCumulativeAmount)
+                w.text(#""},"chargedAmount":""#)
+                w.decimal(charge)
+                w.text(#""}}"#)
+                return Base64.encode(UnsafeBufferPointer(rebasing: buffer[..<w.count]))
             }
         }
-        func decimal(_ s: String) { out.append(contentsOf: s.utf8) }
-        text(#"{"success":true,"payer":""#)
-        hex(before.config.payer.bytes)
-        text(#"","transaction":"","network":"#)
-        JSONSerializer.writeString(network.rawValue, into: &out)
-        text(#","amount":"","extra":{"channelState":{"channelId":""#)
-        hex(before.channelId.bytes)
-        text(#"","balance":""#)
-        decimal(before.balance.description)
-        text(#"","totalClaimed":""#)
-        decimal(before.totalClaimed.description)
-        text(#"","withdrawRequestedAt":"#)
-        decimal(before.withdrawRequestedAt.description)
-        text(#","refundNonce":""#)
-        decimal(before.refundNonce.description)
-        text(#"","chargedCumulativeAmount":""#)
-        decimal(after.chargedCumulativeAmount.description)
-        text(#""},"chargedAmount":""#)
-        decimal(charge.description)
-        text(#""}}"#)
-        return Base64.encode(out)
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// Appends to a buffer sized for the voucher response.
+    private struct ResponseWriter {
+        let buffer: UnsafeMutableBufferPointer<UInt8>
+        var count = 0
+
+        mutating func text(_ s: StaticString) { bytes(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
+
+        mutating func bytes(_ b: some Collection<UInt8>) {
+            for c in b {
+                buffer[count] = c
+                count += 1
+            }
+        }
+
+        mutating func hex(_ b: [UInt8]) {
+            buffer[count] = 0x30
+            buffer[count + 1] = 0x78
+            count += 2
+            for c in b {
+                buffer[count] = SellerRules.hexDigits[Int(c >> 4)]
+                buffer[count + 1] = SellerRules.hexDigits[Int(c & 0x0F)]
+                count += 2
+            }
+        }
+
+        mutating func decimal(_ value: UInt128) {
+            var digits: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)   // 40 bytes: ≥ 39 digits
+            let n = withUnsafeMutableBytes(of: &digits) { d in
+                var n = 0
+                if let small = UInt64(exactly: value) {
+                    // Amounts fit in 64 bits almost always, and 64-bit division is much cheaper.
+                    var v = small
+                    repeat {
+                        d[n] = 0x30 + UInt8(v % 10)
+                        n += 1
+                        v /= 10
+                    } while v > 0
+                } else {
+                    var v = value
+                    repeat {
+                        let (q, r) = v.quotientAndRemainder(dividingBy: 10)
+                        d[n] = 0x30 + UInt8(r)
+                        n += 1
+                        v = q
+                    } while v > 0
+                }
+                for k in 0..<n { buffer[count + k] = d[n - 1 - k] }
+                return n
+            }
+            count += n
+        }
+    }
+
+    fileprivate static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// B.11 step 5 (enrich_settlement_payload of a refund): checks the refund against the record and completes
     /// it with `refundNonce`, the claim of the charged total, the amount (the whole remainder when the client

@@ -76,11 +76,31 @@ public enum PaymentDecision: Sendable {
     case proceed(VerifiedPayment)
 }
 
+/// A successful settlement: its result and the header fields it adds to the handler's response.
+public struct Settlement: Sendable {
+    enum Result: Sendable {
+        case response(SettleResponse)
+        case lane(any PaymentLaneTicket)
+    }
+
+    let result: Result
+    /// `PAYMENT-RESPONSE` and `Cache-Control` (with `private`): set them on the handler's response, replacing existing
+    /// values.
+    public var headerFields: HTTPFields
+
+    /// The settlement result (built when read for a payment a scheme's lane settled).
+    public var response: SettleResponse {
+        switch result {
+        case .response(let response): response
+        case .lane(let ticket): ticket.settleResponse
+        }
+    }
+}
+
 /// Result of settling after the handler.
 public enum SettlementOutcome: Sendable {
-    /// Settled: set these fields (`PAYMENT-RESPONSE`, `Cache-Control` with `private`) on the handler's
-    /// response, replacing existing values.
-    case settled(SettleResponse, headerFields: HTTPFields)
+    /// Settled: set ``Settlement/headerFields`` on the handler's response.
+    case settled(Settlement)
     /// Settlement failed: send this 402 (with `PAYMENT-RESPONSE` `success:false`) instead of the handler's response.
     case failed(SettleResponse, response: X402HTTPResponse)
     /// The handler failed (status ≥ 400): nothing was charged, send its response unchanged.
@@ -191,10 +211,10 @@ public final class X402HTTPResourceServer: Sendable {
         switch await settle(verified, effectiveRequirements: matched) {
         case .failed(_, let response): return .respond(response)
         case .notSettled: return .respond(Self.json(.internalServerError, ["error": "Failed to process request"]))
-        case .settled(_, let fields):
+        case .settled(let settlement):
             var headers = HTTPFields()
             headers[.contentType] = direct.contentType
-            for field in fields { headers[field.name] = field.value }
+            for field in settlement.headerFields { headers[field.name] = field.value }
             headers[.cacheControl] = Self.withPrivate(nil)
             return .respond(X402HTTPResponse(status: .ok, headerFields: headers, body: direct.body))
         }
@@ -241,9 +261,9 @@ public final class X402HTTPResourceServer: Sendable {
             }
         }
         var outcome = await settle(payment, effectiveRequirements: effective)
-        if case .settled(let response, var fields) = outcome {
-            fields[.cacheControl] = Self.withPrivate(responseHeaders[.cacheControl])
-            outcome = .settled(response, headerFields: fields)
+        if case .settled(var settlement) = outcome {
+            settlement.headerFields[.cacheControl] = Self.withPrivate(responseHeaders[.cacheControl])
+            outcome = .settled(settlement)
         }
         return outcome
     }
@@ -275,28 +295,29 @@ public final class X402HTTPResourceServer: Sendable {
 
     private func settle(_ payment: VerifiedPayment, effectiveRequirements: PaymentRequirements) async -> SettlementOutcome {
         let result: SettleResponse
-        var written: String?
         do {
             switch payment.source {
             case .pipeline(let payload, _):
                 result = try await server.settlePayment(PaymentContext(paymentPayload: payload, requirements: effectiveRequirements,
                                                                        attempt: payment.attempt))
             case .lane(_, let ticket, let lane):
-                let settled = try await lane.laneSettle(ticket, requirements: effectiveRequirements)
-                (result, written) = (settled.response, settled.paymentResponse)
+                // The lane writes the header; the result is built only when asked for.
+                var fields = HTTPFields()
+                fields[.paymentResponse] = try await lane.laneSettle(ticket, requirements: effectiveRequirements)
+                return .settled(Settlement(result: .lane(ticket), headerFields: fields))
             }
         } catch {
             return Self.settlementFailure(.failure(error.reason, message: error.message.isEmpty ? nil : error.message,
                                                    network: effectiveRequirements.network))
         }
         guard result.success else { return Self.settlementFailure(result) }
-        guard let header = written ?? (try? HeaderCodec.encodePaymentResponse(result)) else {
+        guard let header = try? HeaderCodec.encodePaymentResponse(result) else {
             return Self.settlementFailure(.failure(.invalidEncoding, message: "cannot encode PAYMENT-RESPONSE",
                                                    network: effectiveRequirements.network))
         }
         var fields = HTTPFields()
         fields[.paymentResponse] = header
-        return .settled(result, headerFields: fields)
+        return .settled(Settlement(result: .response(result), headerFields: fields))
     }
 
     // MARK: Response shapes (protocol.md A.2)

@@ -3,6 +3,9 @@
 public protocol PaymentLaneTicket: Sendable {
     /// The verification result, as the hook pipeline would have returned it (built when asked for).
     var verifyResponse: VerifyResponse { get }
+    /// After ``SchemePaymentLane/laneSettle(_:requirements:)`` succeeded: the settlement result, as the hook pipeline
+    /// would have returned it (built when asked for).
+    var settleResponse: SettleResponse { get }
 }
 
 /// What a scheme's lane made of a payment.
@@ -12,21 +15,6 @@ public enum LaneVerification: Sendable {
     /// Refused with the protocol's `reason`, exactly as the hook pipeline would refuse it (the 402 is built by the
     /// resource server, with the request's attempt for a corrective answer).
     case refused(ErrorReason, message: String?)
-}
-
-/// A payment a scheme's lane settled.
-public struct LaneSettlement: Sendable {
-    /// The settlement result, as the hook pipeline would have returned it.
-    public var response: SettleResponse
-    /// Its `PAYMENT-RESPONSE` value when the scheme wrote it (byte for byte what ``HeaderCodec`` would encode);
-    /// `nil`: the resource server encodes `response`.
-    public var paymentResponse: String?
-
-    /// Creates a settlement.
-    public init(response: SettleResponse, paymentResponse: String? = nil) {
-        self.response = response
-        self.paymentResponse = paymentResponse
-    }
 }
 
 /// A scheme's short way for its most common payment, beside the hook pipeline of ``X402ResourceServer`` (the seller's
@@ -46,9 +34,10 @@ public protocol SchemePaymentLane: SchemeNetworkServer {
     /// `requirements`; `nil` hands it to the hook pipeline.
     func laneVerify(payload: ArraySlice<UInt8>, requirements: PaymentRequirements, prepared: any Sendable,
                     attempt: PaymentAttempt) async -> LaneVerification?
-    /// Settles a payment the lane verified, for the effective `requirements` (after `Settlement-Overrides`); throws
-    /// the failure the pipeline would report.
-    func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> LaneSettlement
+    /// Settles a payment the lane verified, for the effective `requirements` (after `Settlement-Overrides`), and
+    /// returns its `PAYMENT-RESPONSE` value (byte for byte what ``HeaderCodec`` makes of the ticket's
+    /// ``PaymentLaneTicket/settleResponse``); throws the failure the pipeline would report.
+    func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> String
     /// Releases a payment the lane verified that will not be settled.
     func laneCancel(_ ticket: any PaymentLaneTicket, reason: PaymentCancellation) async
 }
