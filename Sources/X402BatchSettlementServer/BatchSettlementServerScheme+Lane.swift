@@ -34,7 +34,8 @@ extension BatchSettlementServerScheme: SchemePaymentLane {
         else { return nil }
         let parsed = BatchSettlementPayload.voucher(VoucherPayload(channelConfig: record.config, voucher: read.voucher))
         let state: SellerRequest
-        switch await checkClientPayload(parsed, requirements: requirements, attempt: attempt, record: record, fields: fields) {
+        switch await checkClientPayload(parsed, requirements: requirements, attempt: attempt, record: record, fields: fields,
+                                       keepVerified: false) {
         case .verifiedLocally(let verified): state = verified
         case .decided(.abort(let reason, let message)):
             metrics.refused(reason.rawValue)

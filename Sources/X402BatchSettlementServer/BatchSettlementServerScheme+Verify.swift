@@ -120,7 +120,8 @@ extension BatchSettlementServerScheme {
     /// B.11 step 1 for a deposit, voucher or refund payload; `record`, when given, is the channel's record as just read,
     /// and `fields` the requirements' fields as read before. The request's state is stored in `attempt`.
     func checkClientPayload(_ parsed: BatchSettlementPayload, requirements: PaymentRequirements, attempt: PaymentAttempt,
-                            record known: SellerChannel? = nil, fields: RequirementFields? = nil) async -> StepOne {
+                            record known: SellerChannel? = nil, fields: RequirementFields? = nil,
+                            keepVerified: Bool = true) async -> StepOne {
         guard let config = parsed.channelConfig, let voucher = parsed.voucher else {
             return .decided(Self.abort(.payloadType, "a client may send deposit, voucher or refund payloads only"))
         }
@@ -151,10 +152,10 @@ extension BatchSettlementServerScheme {
         guard record?.config == config || config.channelId(in: domain) == channelId else {
             return .decided(Self.abort(.channelIdMismatch, "Channel id does not match channel config"))
         }
-        func state(_ progress: SellerRequestProgress = .init()) -> SellerRequest {
+        func state(_ progress: SellerRequestProgress = .init(), keep: Bool = true) -> SellerRequest {
             let state = SellerRequest(channelId: channelId, kind: parsed.kind, payload: parsed, config: config, voucher: voucher,
                                       pendingId: Self.newPendingId(), progress: progress)
-            attempt.sellerRequest = state
+            if keep { attempt.sellerRequest = state }
             return state
         }
         let m = voucher.maxClaimableAmount.value
@@ -172,7 +173,8 @@ extension BatchSettlementServerScheme {
                                              domain: domain, now: now, stateTTL: configuration.onchainStateTTL,
                                              channelIdChecked: true) {
             case .verified:
-                return .verifiedLocally(state(SellerRequestProgress(verifiedLocally: true, verifiedAgainst: record)))
+                // The pipeline's later hooks find the request in the attempt; the lane keeps it in its ticket.
+                return .verifiedLocally(state(SellerRequestProgress(verifiedLocally: true, verifiedAgainst: record), keep: keepVerified))
             case .invalid(let code):
                 return .decided(Self.abort(code))
             case .needsFacilitator:
@@ -224,22 +226,26 @@ extension BatchSettlementServerScheme {
         let ttl = SellerRules.reservationTTL(maxTimeoutSeconds: requirements.maxTimeoutSeconds)
         let reservation = ChannelReservation(pendingId: state.pendingId, signedMaxClaimable: state.voucher.maxClaimableAmount.value,
                                              expiresAt: now &+ ttl)
+        let verifiedLocally = state.read { $0.verifiedLocally }
+        let reserved: SellerChannel?
         do {
-            if try await storage.reserve(state.channelId, reservation, now: now) != nil {
-                return .abort(reason: ErrorReason(.channelBusy), message: "Channel is already processing a request")
+            // A local verification re-checks the base against the record under the reservation; the facilitator's
+            // path writes the record below instead.
+            let outcome = verifiedLocally ? try await storage.reserveReading(state.channelId, reservation, now: now)
+                : try await storage.reserve(state.channelId, reservation, now: now).map { .held($0) } ?? .taken(nil)
+            switch outcome {
+            case .held: return .abort(reason: ErrorReason(.channelBusy), message: "Channel is already processing a request")
+            case .taken(let record): reserved = record
             }
         } catch {
             logger.error("channel reservation failed", metadata: ["channel": "\(state.channelId)", "error": "\(error)"])
             return .abort(reason: ErrorReason(.verificationStateUnavailable), message: Self.stateUnavailable)
         }
-        let verifiedLocally = state.update { progress in
-            progress.reserved = true
-            return progress.verifiedLocally
-        }
+        state.update { $0.reserved = true }
 
         let outcome: Result<SellerChannel, SellerRuleError>
         do {
-            if verifiedLocally, let current = try await storage.channel(state.channelId) {
+            if verifiedLocally, let current = reserved {
                 // Nothing new to store before the commit: only check the base still holds.
                 let m = state.voucher.maxClaimableAmount.value
                 outcome = SellerRules.expectedMaxClaimable(kind: state.kind, charged: current.chargedCumulativeAmount, price: price, signed: m) == m

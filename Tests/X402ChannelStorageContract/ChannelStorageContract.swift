@@ -13,6 +13,7 @@ public enum ChannelStorageContract: String, CaseIterable, Sendable, CustomTestSt
     case channelsAreIndependent
     case reserveTakesAFreeReservationAndReturnsALiveHolder
     case lapsedReservationIsReplaceable
+    case reserveReadingReturnsTheRecordOrTheHolder
     case releaseOnlyByTheHolder
     case commitAppliesAndDropsTheReservation
     case commitWithAWrongPendingIdChangesNothing
@@ -82,6 +83,15 @@ public enum ChannelStorageContract: String, CaseIterable, Sendable, CustomTestSt
             #expect(try await storage.reservation(id, now: 999) == first)
             // Reserving never writes the record.
             #expect(try await storage.channel(id) == nil)
+        case .reserveReadingReturnsTheRecordOrTheHolder:
+            let first = Self.reservation("first", expiresAt: 1_000)
+            #expect(try await storage.reserveReading(id, first, now: 10) == .taken(nil))
+            #expect(try await storage.reserveReading(id, Self.reservation("second", expiresAt: 2_000), now: 20) == .held(first))
+            try await storage.release(id, pendingId: "first")
+            let record = Self.channel(id, charged: 7, signed: 9)
+            try await storage.update(id) { $0 = record }
+            #expect(try await storage.reserveReading(id, Self.reservation("third", expiresAt: 3_000), now: 30) == .taken(record))
+            #expect(try await storage.reservation(id, now: 30)?.pendingId == "third")
         case .lapsedReservationIsReplaceable:
             _ = try await storage.reserve(id, Self.reservation("first", expiresAt: 1_000), now: 0)
             #expect(try await storage.reservation(id, now: 1_000) == nil)

@@ -113,6 +113,9 @@ public protocol ChannelStorage: Sendable {
     /// Takes the reservation of `channelId` unless a live one (not lapsed at `now`) is held: nil when taken,
     /// else the live holder (nothing changed).
     func reserve(_ channelId: Bytes32, _ reservation: ChannelReservation, now: UInt64) async throws -> ChannelReservation?
+    /// Takes the reservation as ``reserve(_:_:now:)`` does and, when taken, reads the record as it is then; one round
+    /// trip where the storage can (the default calls both).
+    func reserveReading(_ channelId: Bytes32, _ reservation: ChannelReservation, now: UInt64) async throws -> ReservationOutcome
     /// The live reservation of `channelId` at `now`.
     func reservation(_ channelId: Bytes32, now: UInt64) async throws -> ChannelReservation?
     /// Drops the reservation of `channelId` if `pendingId` holds it (otherwise nothing happens).
@@ -126,4 +129,20 @@ public protocol ChannelStorage: Sendable {
     func managerState(_ key: String) async throws -> JSONObject?
     /// Stores (or with nil removes) the channel manager's state under `key`.
     func setManagerState(_ key: String, _ value: JSONObject?) async throws
+}
+
+/// What ``ChannelStorage/reserveReading(_:_:now:)`` found.
+public enum ReservationOutcome: Sendable, Equatable {
+    /// Taken; the record as it was then (nil when there is none).
+    case taken(SellerChannel?)
+    /// A live reservation is held by another request (nothing changed).
+    case held(ChannelReservation)
+}
+
+extension ChannelStorage {
+    /// ``reserve(_:_:now:)``, then ``channel(_:)``.
+    public func reserveReading(_ channelId: Bytes32, _ reservation: ChannelReservation, now: UInt64) async throws -> ReservationOutcome {
+        if let held = try await reserve(channelId, reservation, now: now) { return .held(held) }
+        return .taken(try await channel(channelId))
+    }
 }

@@ -47,6 +47,15 @@ public final class InMemoryChannelStorage: ChannelStorage {
         }
     }
 
+    /// Takes the reservation and reads the record under one lock.
+    public func reserveReading(_ channelId: Bytes32, _ reservation: ChannelReservation, now: UInt64) async throws -> ReservationOutcome {
+        state.withLock { state in
+            if let held = state.reservations[channelId], held.expiresAt > now { return .held(held) }
+            state.reservations[channelId] = reservation
+            return .taken(state.channels[channelId])
+        }
+    }
+
     /// The live reservation of `channelId` at `now`.
     public func reservation(_ channelId: Bytes32, now: UInt64) async throws -> ChannelReservation? {
         state.withLock { state in state.reservations[channelId].flatMap { $0.expiresAt > now ? $0 : nil } }

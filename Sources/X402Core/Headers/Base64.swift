@@ -127,7 +127,8 @@ public enum Base64 {
                 if pad > 0 {
                     let a = t[Int(src[i])], b = t[Int(src[i + 1])]
                     let c = pad == 1 ? t[Int(src[i + 2])] : 0
-                    for (k, v) in [a, b, c].enumerated() where v == invalid {
+                    if a == invalid || b == invalid || c == invalid {
+                        let k = a == invalid ? 0 : b == invalid ? 1 : 2
                         failure = src[i + k] == 0x3D ? .invalidPadding : .invalidCharacter(offset: i + k)
                         initialized = 0
                         return
