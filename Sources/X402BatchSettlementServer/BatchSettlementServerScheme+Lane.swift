@@ -3,6 +3,12 @@ import X402Core
 import X402EVM
 import X402JSON
 
+/// What the lane reads from a route's requirement once.
+struct LaneRequirement: Sendable {
+    let fields: RequirementFields
+    let domain: BatchSettlementDomain
+}
+
 /// A voucher the lane verified: the request's state, and the scheme that builds its verify result when asked.
 struct SellerLaneTicket: PaymentLaneTicket {
     let state: SellerRequest
@@ -26,7 +32,7 @@ extension BatchSettlementServerScheme: SchemePaymentLane {
     /// channels, configs written differently, stale mirrored state and any shape the lane does not read.
     public func laneVerify(payload: ArraySlice<UInt8>, requirements: PaymentRequirements, prepared: any Sendable,
                            attempt: PaymentAttempt) async -> LaneVerification? {
-        guard let fields = prepared as? RequirementFields,
+        guard let prepared = prepared as? LaneRequirement,
               let read = payload.withUnsafeBytes({ LaneVoucherPayload.read($0) }) else { return nil }
         let channelId = read.voucher.channelId
         guard let record = try? await storage.channel(channelId),
@@ -34,7 +40,7 @@ extension BatchSettlementServerScheme: SchemePaymentLane {
         else { return nil }
         let parsed = BatchSettlementPayload.voucher(VoucherPayload(channelConfig: record.config, voucher: read.voucher))
         let state: SellerRequest
-        switch await checkClientPayload(parsed, requirements: requirements, attempt: attempt, record: record, fields: fields,
+        switch await checkClientPayload(parsed, requirements: requirements, attempt: attempt, record: record, prepared: prepared,
                                        keepVerified: false) {
         case .verifiedLocally(let verified): state = verified
         case .decided(.abort(let reason, let message)):
@@ -56,9 +62,11 @@ extension BatchSettlementServerScheme: SchemePaymentLane {
         }
     }
 
-    /// The requirement's fields, read once per route (the local verification compares the channel with them).
+    /// The requirement's fields and its network's EIP-712 domain, read once per route (the local verification compares
+    /// the channel with them); nil off EVM networks.
     public func lanePrepare(_ requirements: PaymentRequirements) -> (any Sendable)? {
-        RequirementFields(requirements)
+        guard let domain = try? domain(requirements.network) else { return nil }
+        return LaneRequirement(fields: RequirementFields(requirements), domain: domain)
     }
 
     /// Commits the voucher's charge (B.11 step 4) and returns the voucher `PAYMENT-RESPONSE`, written from the record.

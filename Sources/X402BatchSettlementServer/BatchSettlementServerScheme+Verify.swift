@@ -118,14 +118,14 @@ extension BatchSettlementServerScheme {
     }
 
     /// B.11 step 1 for a deposit, voucher or refund payload; `record`, when given, is the channel's record as just read,
-    /// and `fields` the requirements' fields as read before. The request's state is stored in `attempt`.
+    /// and `prepared` what the lane read from the requirements before. The request's state is stored in `attempt`.
     func checkClientPayload(_ parsed: BatchSettlementPayload, requirements: PaymentRequirements, attempt: PaymentAttempt,
-                            record known: SellerChannel? = nil, fields: RequirementFields? = nil,
+                            record known: SellerChannel? = nil, prepared: LaneRequirement? = nil,
                             keepVerified: Bool = true) async -> StepOne {
         guard let config = parsed.channelConfig, let voucher = parsed.voucher else {
             return .decided(Self.abort(.payloadType, "a client may send deposit, voucher or refund payloads only"))
         }
-        guard let domain = try? domain(requirements.network) else {
+        guard let domain = prepared?.domain ?? (try? domain(requirements.network)) else {
             return .decided(Self.abort(.networkMismatch, "network \(requirements.network) is not an EVM chain"))
         }
         guard let price = TokenAmount128(decimal: requirements.amount)?.value else {
@@ -169,7 +169,7 @@ extension BatchSettlementServerScheme {
                                    message: "the payer's withdrawal could finalize before the next claim"))
         }
         if parsed.kind == .voucher {
-            switch SellerRules.verifyLocally(config: config, voucher: voucher, record: record, fields: fields ?? RequirementFields(requirements),
+            switch SellerRules.verifyLocally(config: config, voucher: voucher, record: record, fields: prepared?.fields ?? RequirementFields(requirements),
                                              domain: domain, now: now, stateTTL: configuration.onchainStateTTL,
                                              channelIdChecked: true) {
             case .verified:

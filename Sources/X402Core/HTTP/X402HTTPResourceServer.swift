@@ -243,8 +243,10 @@ public final class X402HTTPResourceServer: Sendable {
     /// the payment is settled.
     public func settle(_ payment: VerifiedPayment, responseStatus: HTTPResponse.Status,
                        responseHeaders: inout HTTPFields) async -> SettlementOutcome {
-        let override = responseHeaders[values: .settlementOverrides].first.flatMap { SettlementOverrides(headerValue: $0)?.amount }
-        responseHeaders[.settlementOverrides] = nil
+        // Looked up without building the list of values (most responses carry no override).
+        let overrideValue = responseHeaders.first(where: { $0.name == .settlementOverrides })?.value
+        let override = overrideValue.flatMap { SettlementOverrides(headerValue: $0)?.amount }
+        if overrideValue != nil { responseHeaders[.settlementOverrides] = nil }
         guard responseStatus.code < 400 else {
             await cancel(payment, reason: .handlerFailed(status: responseStatus.code))
             return .notSettled
