@@ -30,7 +30,7 @@ struct SellerLaneTicket: PaymentLaneTicket {
 extension BatchSettlementServerScheme: SchemePaymentLane {
     /// Verifies a voucher payload locally and takes the channel's reservation; `nil` for deposits, refunds, unknown
     /// channels, configs written differently, stale mirrored state and any shape the lane does not read.
-    public func laneVerify(payload: ArraySlice<UInt8>, requirements: PaymentRequirements, prepared: any Sendable,
+    nonisolated(nonsending) public func laneVerify(payload: ArraySlice<UInt8>, requirements: PaymentRequirements, prepared: any Sendable,
                            attempt: PaymentAttempt) async -> LaneVerification? {
         guard let prepared = prepared as? LaneRequirement,
               let read = payload.withUnsafeBytes({ LaneVoucherPayload.read($0) }) else { return nil }
@@ -70,7 +70,7 @@ extension BatchSettlementServerScheme: SchemePaymentLane {
     }
 
     /// Commits the voucher's charge (B.11 step 4) and returns the voucher `PAYMENT-RESPONSE`, written from the record.
-    public func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> String {
+    nonisolated(nonsending) public func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> String {
         switch await commitVoucher((ticket as? SellerLaneTicket)?.state, requirements: requirements) {
         case .committed(let charge):
             return SellerRules.voucherResponseHeader(before: charge.before, after: charge.after, charge: charge.amount,
@@ -81,7 +81,7 @@ extension BatchSettlementServerScheme: SchemePaymentLane {
     }
 
     /// Releases the voucher's reservation.
-    public func laneCancel(_ ticket: any PaymentLaneTicket, reason: PaymentCancellation) async {
+    nonisolated(nonsending) public func laneCancel(_ ticket: any PaymentLaneTicket, reason: PaymentCancellation) async {
         await releaseReservation((ticket as? SellerLaneTicket)?.state)
     }
 

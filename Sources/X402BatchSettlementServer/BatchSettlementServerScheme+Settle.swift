@@ -37,7 +37,7 @@ extension BatchSettlementServerScheme {
 
     /// B.11 step 4 for the request `state`, with its metrics: a voucher's charge committed (and kept in the request's
     /// progress), or the decision for the pipeline.
-    func commitVoucher(_ state: SellerRequest?, requirements: PaymentRequirements) async -> StepFour {
+    nonisolated(nonsending) func commitVoucher(_ state: SellerRequest?, requirements: PaymentRequirements) async -> StepFour {
         let step = await decideCommit(state, requirements: requirements)
         switch step {
         case .decided(.abort(let reason, _)): metrics.refused(reason.rawValue)
@@ -47,7 +47,7 @@ extension BatchSettlementServerScheme {
         return step
     }
 
-    private func decideCommit(_ state: SellerRequest?, requirements: PaymentRequirements) async -> StepFour {
+    nonisolated(nonsending) private func decideCommit(_ state: SellerRequest?, requirements: PaymentRequirements) async -> StepFour {
         guard let state else {
             return .decided(.abort(reason: ErrorReason(.missingChannel), message: "no verified batch-settlement request"))
         }

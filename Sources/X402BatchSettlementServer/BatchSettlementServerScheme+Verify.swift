@@ -119,7 +119,7 @@ extension BatchSettlementServerScheme {
 
     /// B.11 step 1 for a deposit, voucher or refund payload; `record`, when given, is the channel's record as just read,
     /// and `prepared` what the lane read from the requirements before. The request's state is stored in `attempt`.
-    func checkClientPayload(_ parsed: BatchSettlementPayload, requirements: PaymentRequirements, attempt: PaymentAttempt,
+    nonisolated(nonsending) func checkClientPayload(_ parsed: BatchSettlementPayload, requirements: PaymentRequirements, attempt: PaymentAttempt,
                             record known: SellerChannel? = nil, prepared: LaneRequirement? = nil,
                             keepVerified: Bool = true) async -> StepOne {
         guard let config = parsed.channelConfig, let voucher = parsed.voucher else {
@@ -220,7 +220,7 @@ extension BatchSettlementServerScheme {
 
     /// B.11 step 2 for a verified request: the reservation taken, the cumulative base checked again under it, and
     /// (after a facilitator's verification) the voucher and `chainState` stored.
-    func reserve(_ state: SellerRequest, requirements: PaymentRequirements, chainState: ChannelStateSnapshot?) async -> AfterVerifyDecision {
+    nonisolated(nonsending) func reserve(_ state: SellerRequest, requirements: PaymentRequirements, chainState: ChannelStateSnapshot?) async -> AfterVerifyDecision {
         let price = TokenAmount128(decimal: requirements.amount)?.value ?? 0
         let now = clock()
         let ttl = SellerRules.reservationTTL(maxTimeoutSeconds: requirements.maxTimeoutSeconds)
@@ -299,7 +299,7 @@ extension BatchSettlementServerScheme {
     }
 
     /// Drops this request's reservation, if it holds one.
-    func releaseReservation(_ state: SellerRequest?) async {
+    nonisolated(nonsending) func releaseReservation(_ state: SellerRequest?) async {
         guard let state, state.update({ progress in defer { progress.reserved = false }; return progress.reserved }) else { return }
         do {
             try await storage.release(state.channelId, pendingId: state.pendingId)

@@ -104,7 +104,7 @@ public struct ChannelStorageError: Error, Sendable, CustomStringConvertible {
 /// channels never wait on each other. Implementations: in memory, on files, on PostgreSQL.
 public protocol ChannelStorage: Sendable {
     /// The record of `channelId`.
-    func channel(_ channelId: Bytes32) async throws -> SellerChannel?
+    nonisolated(nonsending) func channel(_ channelId: Bytes32) async throws -> SellerChannel?
     /// Every record (the channel manager's view), in no particular order.
     func channels() async throws -> [SellerChannel]
     /// Atomically reads, changes and writes the record of `channelId`: `body` sees the current record (nil when
@@ -115,7 +115,7 @@ public protocol ChannelStorage: Sendable {
     func reserve(_ channelId: Bytes32, _ reservation: ChannelReservation, now: UInt64) async throws -> ChannelReservation?
     /// Takes the reservation as ``reserve(_:_:now:)`` does and, when taken, reads the record as it is then; one round
     /// trip where the storage can (the default calls both).
-    func reserveReading(_ channelId: Bytes32, _ reservation: ChannelReservation, now: UInt64) async throws -> ReservationOutcome
+    nonisolated(nonsending) func reserveReading(_ channelId: Bytes32, _ reservation: ChannelReservation, now: UInt64) async throws -> ReservationOutcome
     /// The live reservation of `channelId` at `now`.
     func reservation(_ channelId: Bytes32, now: UInt64) async throws -> ChannelReservation?
     /// Drops the reservation of `channelId` if `pendingId` holds it (otherwise nothing happens).
@@ -123,8 +123,8 @@ public protocol ChannelStorage: Sendable {
     /// Atomically: checks that `pendingId` holds a live reservation of `channelId` at `now` (else throws
     /// ``ChannelStorageError/Kind/reservationLost`` and changes nothing), applies `body` to the record, and drops
     /// the reservation. The charge of a paid request is committed this way, so a lapsed request never charges.
-    func commit<T: Sendable>(_ channelId: Bytes32, pendingId: String, now: UInt64,
-                             _ body: @Sendable (inout SellerChannel?) throws -> T) async throws -> T
+    nonisolated(nonsending) func commit<T: Sendable>(_ channelId: Bytes32, pendingId: String, now: UInt64,
+                                                     _ body: @Sendable (inout SellerChannel?) throws -> T) async throws -> T
     /// The channel manager's durable state under `key` (e.g. the pending-settle flag).
     func managerState(_ key: String) async throws -> JSONObject?
     /// Stores (or with nil removes) the channel manager's state under `key`.
@@ -141,7 +141,7 @@ public enum ReservationOutcome: Sendable, Equatable {
 
 extension ChannelStorage {
     /// ``reserve(_:_:now:)``, then ``channel(_:)``.
-    public func reserveReading(_ channelId: Bytes32, _ reservation: ChannelReservation, now: UInt64) async throws -> ReservationOutcome {
+    nonisolated(nonsending) public func reserveReading(_ channelId: Bytes32, _ reservation: ChannelReservation, now: UInt64) async throws -> ReservationOutcome {
         if let held = try await reserve(channelId, reservation, now: now) { return .held(held) }
         return .taken(try await channel(channelId))
     }

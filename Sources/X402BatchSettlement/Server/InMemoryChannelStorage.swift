@@ -6,6 +6,7 @@ import X402JSON
 /// channels on restart).
 ///
 /// Every call runs under one lock, so each is atomic; `update` and `commit` bodies run under it too and should be short.
+/// The calls of a paid request run on their caller's executor (`nonisolated(nonsending)`): they never suspend.
 public final class InMemoryChannelStorage: ChannelStorage {
     private struct State {
         var channels: [Bytes32: SellerChannel] = [:]
@@ -19,7 +20,7 @@ public final class InMemoryChannelStorage: ChannelStorage {
     public init() {}
 
     /// The record of `channelId`.
-    public func channel(_ channelId: Bytes32) async throws -> SellerChannel? {
+    nonisolated(nonsending) public func channel(_ channelId: Bytes32) async throws -> SellerChannel? {
         state.withLock { $0.channels[channelId] }
     }
 
@@ -48,7 +49,7 @@ public final class InMemoryChannelStorage: ChannelStorage {
     }
 
     /// Takes the reservation and reads the record under one lock.
-    public func reserveReading(_ channelId: Bytes32, _ reservation: ChannelReservation, now: UInt64) async throws -> ReservationOutcome {
+    nonisolated(nonsending) public func reserveReading(_ channelId: Bytes32, _ reservation: ChannelReservation, now: UInt64) async throws -> ReservationOutcome {
         state.withLock { state in
             if let held = state.reservations[channelId], held.expiresAt > now { return .held(held) }
             state.reservations[channelId] = reservation
@@ -69,8 +70,8 @@ public final class InMemoryChannelStorage: ChannelStorage {
     }
 
     /// Checks the reservation, applies `body` and drops the reservation, all under the lock.
-    public func commit<T: Sendable>(_ channelId: Bytes32, pendingId: String, now: UInt64,
-                                    _ body: @Sendable (inout SellerChannel?) throws -> T) async throws -> T {
+    nonisolated(nonsending) public func commit<T: Sendable>(_ channelId: Bytes32, pendingId: String, now: UInt64,
+                                                            _ body: @Sendable (inout SellerChannel?) throws -> T) async throws -> T {
         try state.withLock { state in
             guard let held = state.reservations[channelId], held.pendingId == pendingId, held.expiresAt > now else {
                 throw ChannelStorageError(.reservationLost, "channel \(channelId): reservation \(pendingId) is not held")

@@ -40,7 +40,7 @@ enum LaneDecision: Sendable {
 
 extension X402HTTPResourceServer {
     /// The lane's decision on `header`, or nil when no lane takes it (the hook pipeline then decides, from scratch).
-    func laneDecision(_ header: String, _ route: RouteRequirements) async -> LaneDecision? {
+    nonisolated(nonsending) func laneDecision(_ header: String, _ route: RouteRequirements) async -> LaneDecision? {
         guard route.lanes.contains(where: { $0 != nil }),
               let json = Self.laneJSON(header),
               let (index, payload) = json.withUnsafeBytes({ Self.laneEnvelope($0, route.lanes) }),

@@ -149,7 +149,7 @@ public final class X402HTTPResourceServer: Sendable {
     ///
     /// - Parameter resourceURL: `ResourceInfo.url` when the route sets none; default: built from the
     ///   request's scheme, authority and path.
-    public func processRequest(_ request: HTTPRequest, resourceURL: String? = nil) async -> PaymentDecision {
+    nonisolated(nonsending) public func processRequest(_ request: HTTPRequest, resourceURL: String? = nil) async -> PaymentDecision {
         let target = request.path ?? "/"
         guard let route = routes.match(method: request.method, path: target) else { return .passThrough }
         let config = route.config
@@ -157,7 +157,8 @@ public final class X402HTTPResourceServer: Sendable {
         let header = request.headerFields.first(where: { $0.name == .paymentSignature })?.value
         let built: RouteRequirements
         do {
-            built = try await routeRequirements(route)
+            // Built once per server generation: the cached ones without a suspension point.
+            if let cached = cachedRequirements(route) { built = cached } else { built = try await routeRequirements(route) }
         } catch {
             return .respond(Self.json(.internalServerError, ["error": "Failed to process request"]))
         }
@@ -223,10 +224,14 @@ public final class X402HTTPResourceServer: Sendable {
     /// The route's requirements: built once per server generation (routes are immutable; prices, schemes and the
     /// facilitators' kinds change only by registering or initializing again), rebuilt on every request while
     /// building fails.
+    private func cachedRequirements(_ route: RouteTable.Route) -> RouteRequirements? {
+        let generation = server.requirementsGeneration
+        return requirementsCache.withLock { $0.generation == generation ? $0.byRoute[route.index] : nil }
+    }
+
     private func routeRequirements(_ route: RouteTable.Route) async throws(X402Error) -> RouteRequirements {
         let generation = server.requirementsGeneration
-        let cached = requirementsCache.withLock { $0.generation == generation ? $0.byRoute[route.index] : nil }
-        if let cached { return cached }
+        if let cached = cachedRequirements(route) { return cached }
         let built = RouteRequirements(try await server.buildPaymentRequirements(route.config.accepts), server: server)
         requirementsCache.withLock { cache in
             guard generation >= cache.generation else { return }
@@ -241,8 +246,8 @@ public final class X402HTTPResourceServer: Sendable {
     /// Always strips `Settlement-Overrides` from `responseHeaders`. A status ≥ 400 settles nothing (the
     /// scheme's cancellation hook runs); otherwise the overrides are applied to the amount (B.14) and
     /// the payment is settled.
-    public func settle(_ payment: VerifiedPayment, responseStatus: HTTPResponse.Status,
-                       responseHeaders: inout HTTPFields) async -> SettlementOutcome {
+    nonisolated(nonsending) public func settle(_ payment: VerifiedPayment, responseStatus: HTTPResponse.Status,
+                                               responseHeaders: inout HTTPFields) async -> SettlementOutcome {
         // Looked up without building the list of values (most responses carry no override).
         let overrideValue = responseHeaders.first(where: { $0.name == .settlementOverrides })?.value
         let override = overrideValue.flatMap { SettlementOverrides(headerValue: $0)?.amount }
@@ -295,7 +300,7 @@ public final class X402HTTPResourceServer: Sendable {
         }
     }
 
-    private func settle(_ payment: VerifiedPayment, effectiveRequirements: PaymentRequirements) async -> SettlementOutcome {
+    nonisolated(nonsending) private func settle(_ payment: VerifiedPayment, effectiveRequirements: PaymentRequirements) async -> SettlementOutcome {
         let result: SettleResponse
         do {
             switch payment.source {

@@ -32,12 +32,12 @@ public protocol SchemePaymentLane: SchemeNetworkServer {
     func lanePrepare(_ requirements: PaymentRequirements) -> (any Sendable)?
     /// Verifies the payment whose `payload` object is `payload` (ASCII JSON, not yet validated) against
     /// `requirements`; `nil` hands it to the hook pipeline.
-    func laneVerify(payload: ArraySlice<UInt8>, requirements: PaymentRequirements, prepared: any Sendable,
+    nonisolated(nonsending) func laneVerify(payload: ArraySlice<UInt8>, requirements: PaymentRequirements, prepared: any Sendable,
                     attempt: PaymentAttempt) async -> LaneVerification?
     /// Settles a payment the lane verified, for the effective `requirements` (after `Settlement-Overrides`), and
     /// returns its `PAYMENT-RESPONSE` value (byte for byte what ``HeaderCodec`` makes of the ticket's
     /// ``PaymentLaneTicket/settleResponse``); throws the failure the pipeline would report.
-    func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> String
+    nonisolated(nonsending) func laneSettle(_ ticket: any PaymentLaneTicket, requirements: PaymentRequirements) async throws(X402Error) -> String
     /// Releases a payment the lane verified that will not be settled.
-    func laneCancel(_ ticket: any PaymentLaneTicket, reason: PaymentCancellation) async
+    nonisolated(nonsending) func laneCancel(_ ticket: any PaymentLaneTicket, reason: PaymentCancellation) async
 }
