@@ -269,7 +269,8 @@ public final class X402HTTPResourceServer: Sendable {
         }
         var outcome = await settle(payment, effectiveRequirements: effective)
         if case .settled(var settlement) = outcome {
-            settlement.headerFields[.cacheControl] = Self.withPrivate(responseHeaders[.cacheControl])
+            // The settlement's fields hold only PAYMENT-RESPONSE: append, no search for an earlier value.
+            settlement.headerFields.append(HTTPField(name: .cacheControl, value: Self.withPrivate(responseHeaders[.cacheControl])))
             outcome = .settled(settlement)
         }
         return outcome
@@ -310,7 +311,7 @@ public final class X402HTTPResourceServer: Sendable {
             case .lane(_, let ticket, let lane):
                 // The lane writes the header; the result is built only when asked for.
                 var fields = HTTPFields()
-                fields[.paymentResponse] = try await lane.laneSettle(ticket, requirements: effectiveRequirements)
+                fields.append(HTTPField(name: .paymentResponse, value: try await lane.laneSettle(ticket, requirements: effectiveRequirements)))
                 return .settled(Settlement(result: .lane(ticket), headerFields: fields))
             }
         } catch {
@@ -323,7 +324,7 @@ public final class X402HTTPResourceServer: Sendable {
                                                    network: effectiveRequirements.network))
         }
         var fields = HTTPFields()
-        fields[.paymentResponse] = header
+        fields.append(HTTPField(name: .paymentResponse, value: header))
         return .settled(Settlement(result: .response(result), headerFields: fields))
     }
 
