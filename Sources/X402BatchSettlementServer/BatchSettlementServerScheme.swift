@@ -43,6 +43,9 @@ public final class BatchSettlementServerScheme: EVMServerScheme {
     private let checksums = Mutex<[Address: String]>([:])
     /// Channel configs as this package writes them, by channel id, for the lane to compare a client's with; bounded.
     let laneConfigs = Mutex<[Bytes32: [UInt8]]>([:])
+    /// Public keys of payer authorizers whose signatures recovered to them, so the next signature is compared by key
+    /// (no Keccak of the recovered key); bounded.
+    let signerKeys = Mutex<[Address: PublicKey]>([:])
 
     /// Creates the scheme over `storage`; `clock` gives unix milliseconds (injectable for tests); metrics go to
     /// `metricsFactory` (default: the bootstrapped one).
@@ -80,6 +83,17 @@ public final class BatchSettlementServerScheme: EVMServerScheme {
             cache[address] = text
         }
         return text
+    }
+
+    /// The known public key of `signer` (see ``signerKeys``).
+    func signerKey(_ signer: Address) -> PublicKey? { signerKeys.withLock { $0[signer] } }
+
+    /// Remembers that `key` is `signer`'s.
+    func learnSignerKey(_ signer: Address, _ key: PublicKey) {
+        signerKeys.withLock { keys in
+            if keys.count >= 16_384 { keys.removeAll(keepingCapacity: true) }
+            keys[signer] = key
+        }
     }
 
     /// The seller's own receiver-authorizer address, when it holds the key.

@@ -2,15 +2,33 @@ import X402EVM
 
 /// Whether the 65-byte ECDSA `signature` of `digest` recovers to `expected` (low-s, v 27/28; anything else is false).
 public func recovers(digest: Bytes32, signature: [UInt8], to expected: Address) -> Bool {
-    guard signature.count == 65, signature[64] == 27 || signature[64] == 28 else { return false }
-    // `Signature(_:)` without its generic byte-by-byte path: r and s are read as big-endian words.
-    let sig = signature.withUnsafeBytes { raw in
+    guard let sig = ecdsaSignature(signature), let signer = try? sig.recoverAddress(digest: digest) else { return false }
+    return signer == expected
+}
+
+/// The public key `signature` of `digest` recovers to, when its address is `expected` (else nil): what a caller may
+/// keep to check this signer's next signatures with ``recovers(digest:signature:toKey:)``.
+public func recoveredKey(digest: Bytes32, signature: [UInt8], of expected: Address) -> PublicKey? {
+    guard let sig = ecdsaSignature(signature), let key = try? sig.recoverPublicKey(digest: digest), key.address == expected else {
+        return nil
+    }
+    return key
+}
+
+/// Whether the 65-byte ECDSA `signature` of `digest` recovers to `key` (compared by coordinates: no hash).
+public func recovers(digest: Bytes32, signature: [UInt8], toKey key: PublicKey) -> Bool {
+    guard let sig = ecdsaSignature(signature) else { return false }
+    return sig.recovers(digest: digest, key: key)
+}
+
+/// A 65-byte `r ‖ s ‖ v` with v 27 or 28, read as big-endian words (not `Signature(_:)`'s generic byte-by-byte path).
+private func ecdsaSignature(_ signature: [UInt8]) -> Signature? {
+    guard signature.count == 65, signature[64] == 27 || signature[64] == 28 else { return nil }
+    return signature.withUnsafeBytes { raw in
         func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
         return Signature(r: Bytes32(word(0), word(8), word(16), word(24)), s: Bytes32(word(32), word(40), word(48), word(56)),
                          v: raw[64])
     }
-    guard let signer = try? sig.recoverAddress(digest: digest) else { return false }
-    return signer == expected
 }
 
 /// Signature checks against an account as ERC-3009 tokens and the settlement contract make them (OpenZeppelin

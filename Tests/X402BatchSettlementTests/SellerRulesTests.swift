@@ -63,6 +63,36 @@ import X402EVM
         #expect(!SellerRules.withdrawalBlocksVouchers(channel, now: 0, claimLeadTime: 0))
     }
 
+    @Test func localVerificationByKnownKey() throws {
+        let now: UInt64 = 1_000_000 + 10_000
+        let stranger = try PrivateKey(hex: "0x" + String(repeating: "11", count: 32))
+        func verify(_ v: SignedVoucher, key: PublicKey?, learned: inout [PublicKey]) -> LocalVerification {
+            var found: [PublicKey] = []
+            defer { learned += found }
+            return SellerRules.verifyLocally(config: Self.config, voucher: v, record: Self.record(), fields: Self.fields,
+                                             domain: Self.domain, now: now, signerKey: key, learnKey: { found.append($0) })
+        }
+        var learned: [PublicKey] = []
+        // A first recovery learns the payer's key; only a signature that is the payer's teaches one.
+        #expect(verify(Self.voucher(3000, key: stranger), key: nil, learned: &learned) == .invalid(.voucherSignature))
+        #expect(learned.isEmpty)
+        #expect(verify(Self.voucher(3000), key: nil, learned: &learned) == .verified)
+        #expect(learned == [Self.payerKey.publicKey] && learned[0].address == Self.payerKey.address)
+        // With the key known: compared by key, the same answers.
+        #expect(verify(Self.voucher(4000), key: learned[0], learned: &learned) == .verified)
+        #expect(verify(Self.voucher(4000, key: stranger), key: learned[0], learned: &learned) == .invalid(.voucherSignature))
+        #expect(learned.count == 1)
+        // The other recovery id recovers another key: refused, as by address.
+        var flipped = Self.voucher(4000)
+        flipped.signature.bytes[64] = flipped.signature.bytes[64] == 27 ? 28 : 27
+        #expect(verify(flipped, key: nil, learned: &learned) == .invalid(.voucherSignature))
+        #expect(verify(flipped, key: learned[0], learned: &learned) == .invalid(.voucherSignature))
+        let sig = try Signature(Self.voucher(4000).signature.bytes)
+        let digest = Voucher(channelId: Self.config.channelId(in: Self.domain), maxClaimableAmount: 4000).digest(in: Self.domain)
+        #expect(sig.recovers(digest: digest, key: learned[0]) && !sig.recovers(digest: digest, key: stranger.publicKey))
+        #expect(!Signature(r: sig.r, s: sig.s, v: 29).recovers(digest: digest, key: learned[0]))
+    }
+
     @Test func localVerification() {
         let now: UInt64 = 1_000_000 + 10_000
         func verify(_ v: SignedVoucher, record: SellerChannel? = Self.record(), config: ChannelConfig = Self.config,

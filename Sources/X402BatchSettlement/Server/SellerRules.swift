@@ -65,10 +65,13 @@ public enum SellerRules {
     /// B.11 step 1.5: verifies a voucher against the mirrored state when that state is fresh and the channel
     /// has a payerAuthorizer (ECDSA only; ERC-1271 payers always go to the facilitator). `stateTTL` (ms) overrides
     /// ``onchainStateTTL(withdrawDelay:)``; `channelIdChecked` says the caller has already checked that `voucher.channelId`
-    /// is `config`'s id in `domain` (it is not hashed again).
+    /// is `config`'s id in `domain` (it is not hashed again). `signerKey`, when given, is the public key of
+    /// `config.payerAuthorizer` (the signature is then compared by key, without hashing it to an address); `learnKey`
+    /// receives the key a recovery found for it.
     public static func verifyLocally(config: ChannelConfig, voucher: SignedVoucher, record: SellerChannel?,
                                      fields: RequirementFields, domain: BatchSettlementDomain, now: UInt64,
-                                     stateTTL: UInt64? = nil, channelIdChecked: Bool = false) -> LocalVerification {
+                                     stateTTL: UInt64? = nil, channelIdChecked: Bool = false, signerKey: PublicKey? = nil,
+                                     learnKey: ((PublicKey) -> Void)? = nil) -> LocalVerification {
         guard let record, let synced = record.onchainSyncedAt, config.payerAuthorizer != .zero else { return .needsFacilitator }
         let ttl = stateTTL ?? onchainStateTTL(withdrawDelay: config.withdrawDelay)
         guard now >= synced, now - synced <= ttl else { return .needsFacilitator }
@@ -76,8 +79,17 @@ public enum SellerRules {
         if let code = checkChannelTerms(config, fields: fields) { return .invalid(code) }
         let m = voucher.maxClaimableAmount.value
         let digest = Voucher(channelId: voucher.channelId, maxClaimableAmount: m).digest(in: domain)
-        guard recovers(digest: digest, signature: voucher.signature.bytes, to: config.payerAuthorizer) else {
-            return .invalid(.voucherSignature)
+        if let signerKey {
+            guard recovers(digest: digest, signature: voucher.signature.bytes, toKey: signerKey) else { return .invalid(.voucherSignature) }
+        } else if let learnKey {
+            guard let key = recoveredKey(digest: digest, signature: voucher.signature.bytes, of: config.payerAuthorizer) else {
+                return .invalid(.voucherSignature)
+            }
+            learnKey(key)
+        } else {
+            guard recovers(digest: digest, signature: voucher.signature.bytes, to: config.payerAuthorizer) else {
+                return .invalid(.voucherSignature)
+            }
         }
         guard m <= record.balance, m > record.totalClaimed else { return .needsFacilitator }
         return .verified

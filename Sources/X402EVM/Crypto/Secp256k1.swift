@@ -248,6 +248,17 @@ public struct Signature: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether the signer is `key`: a recovery and a comparison of coordinates, no hash (for a key already known to be
+    /// an address's). Rejects what ``recoverPublicKey(digest:)`` rejects.
+    @inlinable
+    public func recovers(digest: Bytes32, key: PublicKey) -> Bool {
+        var pubkey = secp256k1_pubkey()
+        guard (try? recover(digest: digest, into: &pubkey)) != nil else { return false }
+        var out: SerializedPublicKey = (0, (0, 0, 0, 0), (0, 0, 0, 0))
+        serialize(&pubkey, into: &out)
+        return out.1 == key.x.bigEndianTuple && out.2 == key.y.bigEndianTuple
+    }
+
     @inlinable
     func recover(digest: Bytes32, into pubkey: inout secp256k1_pubkey) throws(SignatureError) {
         guard v == 27 || v == 28 else { throw .invalidRecoveryId(v) }
