@@ -70,8 +70,12 @@ public final class BatchSettlementServerScheme: EVMServerScheme {
         observers.withLock { $0.append(observer) }
     }
 
-    func emit(_ event: SellerChannelEvent) {
-        for observer in observers.withLock({ $0 }) { observer(event) }
+    /// Tells the observers; the event is built only when there is one.
+    func emit(_ event: @autoclosure () -> SellerChannelEvent) {
+        let observers = observers.withLock { $0 }
+        guard !observers.isEmpty else { return }
+        let event = event()
+        for observer in observers { observer(event) }
     }
 
     /// `address.checksummed`, cached (a verify result names the payer on every request).

@@ -79,8 +79,8 @@ func sellerBenchmarks() {
 /// The in-process seller and its pre-built requests.
 final class FastPathRunner: Sendable {
     let fixture: SellerFixture
-    /// `[channel][k]`: `GET /paid` with the k-th voucher of the channel.
-    let requests: [[HTTPRequest]]
+    /// `GET /paid` with the k-th voucher of channel c at `k * channels + c` (the order they are sent in).
+    let requests: [HTTPRequest]
     /// The same vouchers' digests and signatures, for the recovery baseline.
     let signatures: [(digest: Bytes32, signature: Signature)]
     private let cursor = Atomic<Int>(0)
@@ -89,7 +89,9 @@ final class FastPathRunner: Sendable {
     init() async throws {
         fixture = try await SellerFixture(channelCount: sellerChannels)
         let vouchers = try fixture.vouchers(perChannel: fastPathVouchers)
-        requests = vouchers.map { channel in channel.map { SellerFixture.request(path: "/paid", paymentSignature: $0.header) } }
+        requests = (0..<fastPathVouchers).flatMap { k in
+            vouchers.map { SellerFixture.request(path: "/paid", paymentSignature: $0[k].header) }
+        }
         signatures = vouchers.flatMap { channel in channel.map { ($0.digest, $0.signature) } }
     }
 
@@ -105,7 +107,7 @@ final class FastPathRunner: Sendable {
             cursor.store(1, ordering: .relaxed)
             i = 0
         }
-        guard case .proceed(let payment) = await fixture.http.processRequest(requests[i % sellerChannels][i / sellerChannels]) else {
+        guard case .proceed(let payment) = await fixture.http.processRequest(requests[i]) else {
             throw BenchError("request \(i) did not proceed")
         }
         return payment

@@ -25,7 +25,7 @@ final class StageRunner: Sendable {
 
     init() async throws {
         fast = try await FastPathRunner()
-        headers = fast.requests.flatMap { $0.map { $0.headerFields[.paymentSignature]! } }
+        headers = fast.requests.map { $0.headerFields[.paymentSignature]! }
     }
 
     func measureStages() async throws {
