@@ -19,12 +19,20 @@ extension BatchSettlementServerScheme {
         }
     }
 
-    /// A voucher's committed charge: the record before (as reserved) and after it.
-    struct CommittedCharge: Sendable {
-        var before: SellerChannel
-        var after: SellerChannel
-        var amount: UInt128
-        var network: Network
+    /// A voucher's committed charge: the record before (as reserved) and after it. A class: the request's progress
+    /// holds it by reference, not two records inline.
+    final class CommittedCharge: Sendable {
+        let before: SellerChannel
+        let after: SellerChannel
+        let amount: UInt128
+        let network: Network
+
+        init(before: SellerChannel, after: SellerChannel, amount: UInt128, network: Network) {
+            self.before = before
+            self.after = after
+            self.amount = amount
+            self.network = network
+        }
     }
 
     /// What B.11 step 4 did.

@@ -47,8 +47,13 @@ struct SellerRequestProgress: Sendable {
     var reserved = false
     /// The record as it was when the reservation was taken (the base of the voucher response).
     var record: SellerChannel?
-    /// The channel as the corrective 402 should show it (set on a cumulative mismatch).
-    var corrective: SellerChannel?
+    /// The channel as the corrective 402 should show it (set on a cumulative mismatch; boxed, as it is rare and the
+    /// progress is copied whole into its request).
+    var correctiveBox: [SellerChannel?]?
+    var corrective: SellerChannel? {
+        get { correctiveBox?.first ?? nil }
+        set { correctiveBox = [newValue] }
+    }
     /// The charged total after a deposit's or refund's settlement.
     var chargedAfter: UInt128?
     /// The charge of a deposit request.
@@ -160,7 +165,9 @@ extension BatchSettlementServerScheme {
         }
         let m = voucher.maxClaimableAmount.value
         guard SellerRules.expectedMaxClaimable(kind: parsed.kind, charged: record?.chargedCumulativeAmount, price: price, signed: m) == m else {
-            _ = state(SellerRequestProgress(corrective: record))
+            var progress = SellerRequestProgress()
+            progress.corrective = record
+            _ = state(progress)
             return .decided(Self.abort(.cumulativeAmountMismatch, "Client voucher base does not match server state"))
         }
         if parsed.kind != .refund, let record, SellerRules.withdrawalBlocksVouchers(record, now: now, claimLeadTime: configuration.claimLeadTime) {
