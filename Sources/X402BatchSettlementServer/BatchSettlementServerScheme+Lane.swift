@@ -14,7 +14,9 @@ struct SellerLaneTicket: PaymentLaneTicket {
     let state: SellerRequest
     let scheme: BatchSettlementServerScheme
 
-    var verifyResponse: VerifyResponse { scheme.localVerifyResponse(state) }
+    /// As the pipeline's, with the chain state of the record as reserved (read a moment after the one checked; they
+    /// differ only when the chain state was refreshed in between, and then this one is the newer).
+    var verifyResponse: VerifyResponse { scheme.localVerifyResponse(state, record: state.read { $0.record }) }
 
     var settleResponse: SettleResponse {
         guard let charge = state.read({ $0.committed }) else {
@@ -42,7 +44,7 @@ extension BatchSettlementServerScheme: SchemePaymentLane {
         let state: SellerRequest
         switch await checkClientPayload(parsed, requirements: requirements, attempt: attempt, record: record, prepared: prepared,
                                        keepVerified: false) {
-        case .verifiedLocally(let verified): state = verified
+        case .verifiedLocally(let verified, _): state = verified
         case .decided(.abort(let reason, let message)):
             metrics.refused(reason.rawValue)
             return .refused(reason, message: message)

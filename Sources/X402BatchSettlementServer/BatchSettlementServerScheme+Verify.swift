@@ -10,7 +10,8 @@ import X402JSON
 final class SellerRequest: Sendable {
     let channelId: Bytes32
     let kind: BatchSettlementPayloadKind
-    let payload: BatchSettlementPayload
+    /// A deposit's or refund's payload (a voucher's is its config and voucher: not kept twice).
+    private let storedPayload: BatchSettlementPayload?
     let config: ChannelConfig
     let voucher: SignedVoucher
     let pendingId: String
@@ -22,12 +23,15 @@ final class SellerRequest: Sendable {
          voucher: SignedVoucher, pendingId: String, progress: SellerRequestProgress = .init()) {
         self.channelId = channelId
         self.kind = kind
-        self.payload = payload
+        storedPayload = kind == .voucher ? nil : payload
         self.config = config
         self.voucher = voucher
         self.pendingId = pendingId
         self.progress = Mutex(progress)
     }
+
+    /// The client's payload.
+    var payload: BatchSettlementPayload { storedPayload ?? .voucher(VoucherPayload(channelConfig: config, voucher: voucher)) }
 
     /// `body` applied to the progress in place.
     func read<T>(_ body: (borrowing SellerRequestProgress) -> T) -> T { progress.withLock { body($0) } }
@@ -41,8 +45,6 @@ final class SellerRequest: Sendable {
 struct SellerRequestProgress: Sendable {
     /// Verified by ECDSA against fresh mirrored state: the facilitator was not asked.
     var verifiedLocally = false
-    /// The record a local verification checked the voucher against (the chain state its verify result reports).
-    var verifiedAgainst: SellerChannel?
     /// The reservation is held (release it on every way out but the commit).
     var reserved = false
     /// The record as it was when the reservation was taken (the base of the voucher response).
@@ -98,7 +100,7 @@ extension BatchSettlementServerScheme {
         case .voucher, .deposit, .refund:
             switch await checkClientPayload(parsed, requirements: context.requirements, attempt: context.attempt) {
             case .decided(let decision): return decision
-            case .verifiedLocally(let state): return .skipVerification(localVerifyResponse(state))
+            case .verifiedLocally(let state, let record): return .skipVerification(localVerifyResponse(state, record: record))
             }
         case .enrichedRefund, .claim, .settle:
             // Only a server writes claims, settles and enriched refunds.
@@ -110,14 +112,14 @@ extension BatchSettlementServerScheme {
     enum StepOne {
         /// Refused, or to be verified by the facilitator.
         case decided(BeforeVerifyDecision)
-        /// The voucher's signature was checked against fresh mirrored state.
-        case verifiedLocally(SellerRequest)
+        /// The voucher's signature was checked against fresh mirrored state: this record's.
+        case verifiedLocally(SellerRequest, record: SellerChannel?)
     }
 
     /// The verify result of a locally verified voucher: the payer and the chain snapshot without the seller's charged
     /// total.
-    func localVerifyResponse(_ state: SellerRequest) -> VerifyResponse {
-        var snapshot = state.read { $0.verifiedAgainst }?.snapshot()
+    func localVerifyResponse(_ state: SellerRequest, record: SellerChannel?) -> VerifyResponse {
+        var snapshot = record?.snapshot()
         snapshot?.chargedCumulativeAmount = nil
         return VerifyResponse(isValid: true, payer: checksummed(state.config.payer), extra: snapshot?.jsonObject ?? JSONObject())
     }
@@ -182,7 +184,7 @@ extension BatchSettlementServerScheme {
                                              learnKey: { self.learnSignerKey(config.payerAuthorizer, $0) }) {
             case .verified:
                 // The pipeline's later hooks find the request in the attempt; the lane keeps it in its ticket.
-                return .verifiedLocally(state(SellerRequestProgress(verifiedLocally: true, verifiedAgainst: record), keep: keepVerified))
+                return .verifiedLocally(state(SellerRequestProgress(verifiedLocally: true), keep: keepVerified), record: record)
             case .invalid(let code):
                 return .decided(Self.abort(code))
             case .needsFacilitator:

@@ -18,11 +18,14 @@ import X402JSON
         var paymentResponse: String?
         /// The settlement result (built when read, on the lane).
         var settled: SettleResponse?
+        /// The verification result the handler saw (built when read, on the lane).
+        var verified: VerifyResponse?
         /// Who verified the payment (nil when none was verified).
         var lane: Bool?
 
         static func == (a: Self, b: Self) -> Bool {
             a.status == b.status && a.required == b.required && a.paymentResponse == b.paymentResponse && a.settled == b.settled
+                && a.verified == b.verified
         }
 
         var description: String {
@@ -49,6 +52,7 @@ import X402JSON
         case .respond(let r): return Observed(status: Int(r.status.code), paymentResponse: r.headerFields[.paymentResponse])
         case .proceed(let payment):
             let lane = if case .lane = payment.source { true } else { false }
+            let verified = payment.verifyResponse
             var fields = HTTPFields()
             if let override { fields[.settlementOverrides] = override }
             switch await seller.http.settle(payment, responseStatus: status, responseHeaders: &fields) {
@@ -56,9 +60,10 @@ import X402JSON
                 let header = settlement.headerFields[.paymentResponse]
                 // The header is the encoded result, however it was written.
                 #expect(header == (try? HeaderCodec.encodePaymentResponse(settlement.response)))
-                return Observed(status: 200, paymentResponse: header, settled: settlement.response, lane: lane)
-            case .failed(_, let r): return Observed(status: 402, paymentResponse: r.headerFields[.paymentResponse], lane: lane)
-            case .notSettled: return Observed(status: Int(status.code), lane: lane)
+                return Observed(status: 200, paymentResponse: header, settled: settlement.response, verified: verified, lane: lane)
+            case .failed(_, let r):
+                return Observed(status: 402, paymentResponse: r.headerFields[.paymentResponse], verified: verified, lane: lane)
+            case .notSettled: return Observed(status: Int(status.code), verified: verified, lane: lane)
             }
         }
     }
