@@ -267,13 +267,7 @@ public final class X402HTTPResourceServer: Sendable {
                 return Self.settlementFailure(.failure(error.reason, message: error.message, network: effective.network))
             }
         }
-        var outcome = await settle(payment, effectiveRequirements: effective)
-        if case .settled(var settlement) = outcome {
-            // The settlement's fields hold only PAYMENT-RESPONSE: append, no search for an earlier value.
-            settlement.headerFields.append(HTTPField(name: .cacheControl, value: Self.withPrivate(responseHeaders[.cacheControl])))
-            outcome = .settled(settlement)
-        }
-        return outcome
+        return await settle(payment, effectiveRequirements: effective, cacheControl: Self.withPrivate(responseHeaders[.cacheControl]))
     }
 
     /// The actual charge: `override` (B.14) applied to the atomic `price`, exactly, in integers.
@@ -301,7 +295,10 @@ public final class X402HTTPResourceServer: Sendable {
         }
     }
 
-    nonisolated(nonsending) private func settle(_ payment: VerifiedPayment, effectiveRequirements: PaymentRequirements) async -> SettlementOutcome {
+    /// Settles `payment` for `effectiveRequirements`; a success's fields are `PAYMENT-RESPONSE` and, when given,
+    /// `Cache-Control: cacheControl` (built in one list, fresh, so appending searches nothing).
+    nonisolated(nonsending) private func settle(_ payment: VerifiedPayment, effectiveRequirements: PaymentRequirements,
+                                                cacheControl: String? = nil) async -> SettlementOutcome {
         let result: SettleResponse
         do {
             switch payment.source {
@@ -312,6 +309,7 @@ public final class X402HTTPResourceServer: Sendable {
                 // The lane writes the header; the result is built only when asked for.
                 var fields = HTTPFields()
                 fields.append(HTTPField(name: .paymentResponse, value: try await lane.laneSettle(ticket, requirements: effectiveRequirements)))
+                if let cacheControl { fields.append(HTTPField(name: .cacheControl, value: cacheControl)) }
                 return .settled(Settlement(result: .lane(ticket), headerFields: fields))
             }
         } catch {
@@ -325,6 +323,7 @@ public final class X402HTTPResourceServer: Sendable {
         }
         var fields = HTTPFields()
         fields.append(HTTPField(name: .paymentResponse, value: header))
+        if let cacheControl { fields.append(HTTPField(name: .cacheControl, value: cacheControl)) }
         return .settled(Settlement(result: .response(result), headerFields: fields))
     }
 
