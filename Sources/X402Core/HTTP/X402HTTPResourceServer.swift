@@ -22,7 +22,8 @@ public struct X402HTTPResponse: Sendable, Hashable {
 }
 
 /// A payment verified for a request; the handler may run, then ``X402HTTPResourceServer/settle(_:responseStatus:responseHeaders:)``.
-public struct VerifiedPayment: Sendable {
+/// (Immutable; a class, so handing it from the middleware to the handler and back copies one reference.)
+public final class VerifiedPayment: Sendable {
     /// Who verified the payment: the hook pipeline, or a scheme's lane (which keeps the header and its ticket).
     enum Source: Sendable {
         case pipeline(PaymentPayload, VerifyResponse)
