@@ -13,6 +13,20 @@ import X402EVMMechanisms
         }
     }
 
+    @Test func everyShortLengthAndInvalidOffset() throws {
+        // The decoder's word-store loop stops a quad before the end: every length and every bad position around it.
+        for n in 0..<24 {
+            let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            let encoded = Base64.encode(bytes)
+            #expect(try Base64.decode(encoded) == bytes, "\(n)")
+            for k in 0..<encoded.utf8.count where !encoded.utf8.dropFirst(k).starts(with: [0x3D]) {
+                var broken = Array(encoded.utf8)
+                broken[k] = 0x2D   // '-'
+                #expect(throws: Base64Error.invalidCharacter(offset: k)) { try Base64.decode(bytes: broken) }
+            }
+        }
+    }
+
     @Test func rfc4648Vectors() throws {
         for (plain, b64) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")] {
             #expect(Base64.encode(Array(plain.utf8)) == b64)

@@ -98,7 +98,17 @@ public enum Base64 {
             [UInt8](unsafeUninitializedCapacity: outCount) { out, initialized in
                 var i = 0, o = 0
                 let fullEnd = pad == 0 ? n : n - 4
-                // Fast path over whole quads; on any invalid symbol fall through to the exact checks below.
+                // Fast path over whole quads; on any invalid symbol fall through to the exact checks below. While a
+                // fourth byte of room is left, a quad's three bytes go out as one 4-byte store (its last byte is
+                // overwritten by the next quad).
+                let raw = UnsafeMutableRawPointer(out.baseAddress!)
+                while i < fullEnd, o + 4 <= outCount {
+                    let v = q[Int(src[i])] | q[256 + Int(src[i + 1])] | q[512 + Int(src[i + 2])] | q[768 + Int(src[i + 3])]
+                    if v & 0x8000_0000 != 0 { break }
+                    raw.storeBytes(of: (v << 8).bigEndian, toByteOffset: o, as: UInt32.self)
+                    i += 4
+                    o += 3
+                }
                 while i < fullEnd {
                     let v = q[Int(src[i])] | q[256 + Int(src[i + 1])] | q[512 + Int(src[i + 2])] | q[768 + Int(src[i + 3])]
                     if v & 0x8000_0000 != 0 { break }
