@@ -297,7 +297,7 @@ public final class X402HTTPResourceServer: Sendable {
     }
 
     /// Settles `payment` for `effectiveRequirements`; a success's fields are `PAYMENT-RESPONSE` and, when given,
-    /// `Cache-Control: cacheControl` (built in one list, fresh, so appending searches nothing).
+    /// `Cache-Control: cacheControl`.
     nonisolated(nonsending) private func settle(_ payment: VerifiedPayment, effectiveRequirements: PaymentRequirements,
                                                 cacheControl: String? = nil) async -> SettlementOutcome {
         let result: SettleResponse
@@ -308,10 +308,8 @@ public final class X402HTTPResourceServer: Sendable {
                                                                        attempt: payment.attempt))
             case .lane(_, let ticket, let lane):
                 // The lane writes the header; the result is built only when asked for.
-                var fields = HTTPFields()
-                fields.append(HTTPField(name: .paymentResponse, value: try await lane.laneSettle(ticket, requirements: effectiveRequirements)))
-                if let cacheControl { fields.append(HTTPField(name: .cacheControl, value: cacheControl)) }
-                return .settled(Settlement(result: .lane(ticket), headerFields: fields))
+                let header = try await lane.laneSettle(ticket, requirements: effectiveRequirements)
+                return .settled(Settlement(result: .lane(ticket), headerFields: Self.settledFields(header, cacheControl: cacheControl)))
             }
         } catch {
             return Self.settlementFailure(.failure(error.reason, message: error.message.isEmpty ? nil : error.message,
@@ -322,10 +320,14 @@ public final class X402HTTPResourceServer: Sendable {
             return Self.settlementFailure(.failure(.invalidEncoding, message: "cannot encode PAYMENT-RESPONSE",
                                                    network: effectiveRequirements.network))
         }
-        var fields = HTTPFields()
-        fields.append(HTTPField(name: .paymentResponse, value: header))
-        if let cacheControl { fields.append(HTTPField(name: .cacheControl, value: cacheControl)) }
-        return .settled(Settlement(result: .response(result), headerFields: fields))
+        return .settled(Settlement(result: .response(result), headerFields: Self.settledFields(header, cacheControl: cacheControl)))
+    }
+
+    /// `PAYMENT-RESPONSE` and, when given, `Cache-Control`, in a list sized once (the literal's initializer appends
+    /// without the generic `replaceSubrange` of `append(_:)`).
+    static func settledFields(_ paymentResponse: String, cacheControl: String?) -> HTTPFields {
+        guard let cacheControl else { return [.paymentResponse: paymentResponse] }
+        return [.paymentResponse: paymentResponse, .cacheControl: cacheControl]
     }
 
     // MARK: Response shapes (protocol.md A.2)
