@@ -85,4 +85,32 @@ import Testing
         #expect(RouteTable.normalizeASCII("/caf\u{E9}") == nil)
         #expect(RouteTable.normalize("/caf\u{E9}/x?q") == general("/caf\u{E9}/x?q"))
     }
+
+    @Test func plainMatcherAgreesWithSegments() throws {
+        let table = try RouteTable([
+            ("GET /paid", config("a")), ("POST /api/:id/items", config("b")), ("/docs/*", config("c")),
+            ("GET /files/*.json", config("d")), ("/Mixed/Case", config("e")), ("PUT *", config("f")),
+        ])
+        let noGlobs = try RouteTable([("GET /paid", config("a")), ("/api/[id]/x", config("b")), ("/deep/*", config("c"))])
+        var targets = ["/", "", "/paid", "/PAID", "//paid//", "/paid?x=1", "/paid#f", "/paid/x", "/pai", "/api/7/items",
+                       "/api/7/items/", "/api//7/items", "/api/7", "/docs", "/docs/", "/docs/a/b?c", "/files/a.json",
+                       "/mixed/CASE", "/x%2Fy", "/%70aid", "/caf\u{E9}", "/paid?caf\u{E9}", "no-slash", "/deep", "/api/x/x"]
+        // Every prefix of a few targets, so each segment boundary is met.
+        for whole in ["/api/42/items?q", "//docs///x/", "/Mixed/Case/more"] {
+            targets += whole.indices.map { String(whole[..<$0]) }
+        }
+        for t in [table, noGlobs] {
+            for target in targets {
+                for method: HTTPRequest.Method in [.get, .post, .put, .head] {
+                    #expect(t.match(method: method, path: target)?.index == t.matchBySegments(method: method, path: target)?.index,
+                            "\(method) \(target)")
+                }
+            }
+        }
+        // Without globs, escapes or non-ASCII bytes the plain matcher decides (and allocates nothing).
+        var paid = "/api/9/x?y"
+        #expect(paid.withUTF8 { noGlobs.matchPlain(method: .get, $0) } != nil)
+        var escaped = "/%70aid"
+        #expect(escaped.withUTF8 { noGlobs.matchPlain(method: .get, $0) } == nil)
+    }
 }

@@ -75,10 +75,59 @@ public struct RouteTable: Sendable {
 
     /// The first route matching `method` and `path` (a request target; query and fragment are ignored).
     public func match(method: HTTPRequest.Method, path: String) -> Route? {
+        var target = path
+        // An ASCII target without escapes against routes without globs (every paid request of a plain API): matched
+        // over its bytes, nothing allocated. Anything else takes the general path below; both give the same answer.
+        if let plain = target.withUTF8({ matchPlain(method: method, $0) }) { return plain }
+        return matchBySegments(method: method, path: path)
+    }
+
+    /// ``match(method:path:)`` through ``normalize(_:)``: the reference the plain matcher must agree with.
+    func matchBySegments(method: HTTPRequest.Method, path: String) -> Route? {
         let segments = Self.normalize(path)
         return routes.first { route in
             (route.method == nil || route.method == method) && Self.matches(route, segments)
         }
+    }
+
+    /// The first route `target` matches (`.some(nil)`: none), or nil when the plain matcher cannot tell (a byte that is
+    /// not ASCII, a `%` in the path, a glob segment).
+    func matchPlain(method: HTTPRequest.Method, _ b: UnsafeBufferPointer<UInt8>) -> Route?? {
+        var end = 0
+        while end < b.count, b[end] != 0x3F, b[end] != 0x23 {   // ? #
+            guard b[end] < 0x80, b[end] != 0x25 else { return nil }
+            end += 1
+        }
+        for i in end..<b.count where b[i] >= 0x80 { return nil }
+        for route in routes where route.method == nil || route.method == method {
+            guard let matched = Self.matchesPlain(route, b, end: end) else { return nil }
+            if matched { return .some(route) }
+        }
+        return .some(nil)
+    }
+
+    /// ``matches(_:_:)`` over the segments of `b[..<end]` (plain ASCII, no escapes); nil for a glob segment.
+    static func matchesPlain(_ route: Route, _ b: UnsafeBufferPointer<UInt8>, end: Int) -> Bool? {
+        var k = 0, pos = 0
+        while true {
+            while pos < end, b[pos] == 0x2F { pos += 1 }
+            if pos >= end { break }
+            let start = pos
+            while pos < end, b[pos] != 0x2F { pos += 1 }
+            // One more segment than the route has: only a trailing `/*` takes it.
+            if k == route.segments.count { return route.matchesRest }
+            switch route.segments[k] {
+            case .any: break
+            case .glob: return nil
+            case .literal(let text):
+                guard text.count == pos - start else { return false }
+                for (i, c) in text.enumerated() where (b[start + i] >= 0x41 && b[start + i] <= 0x5A ? b[start + i] | 0x20 : b[start + i]) != c {
+                    return false
+                }
+            }
+            k += 1
+        }
+        return k == route.segments.count
     }
 
     static func compile(_ pattern: String, _ config: RouteConfig) throws(X402Error) -> Route {
