@@ -195,17 +195,23 @@ extension BatchSettlementServerScheme {
         return .decided(.proceed)
     }
 
-    /// A reservation id unique to this request: a random 64-bit prefix drawn once per process, then a counter (no
-    /// `getrandom` call per request; another process, or this one after a restart, draws another prefix).
+    /// A reservation id unique to this request: 15 characters (a string that needs no allocation) of 6 bits each, a
+    /// random 48-bit prefix drawn once per process, then a 42-bit counter (no `getrandom` call per request; another
+    /// process, or this one after a restart, draws another prefix).
     static func newPendingId() -> String {
         let n = pendingCounter.add(1, ordering: .relaxed).newValue
-        return Hex.encode(withUnsafeBytes(of: (pendingPrefix, n)) { Array($0) })
+        return String(unsafeUninitializedCapacity: 15) { out in
+            for i in 0..<8 { out[i] = pendingAlphabet[Int(pendingPrefix >> (6 * i) & 63)] }
+            for i in 0..<7 { out[8 + i] = pendingAlphabet[Int(n >> (6 * i) & 63)] }
+            return 15
+        }
     }
 
     private static let pendingPrefix: UInt64 = {
         var rng = SystemRandomNumberGenerator()
-        return rng.next()
+        return rng.next() & (1 << 48 - 1)
     }()
+    private static let pendingAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
     private static let pendingCounter = Atomic<UInt64>(0)
 
     // MARK: B.11 step 2

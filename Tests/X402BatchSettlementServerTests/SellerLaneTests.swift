@@ -168,6 +168,13 @@ import X402JSON
         #expect(try await seller.record()?.chargedCumulativeAmount == m)
     }
 
+    @Test func reservationIdsAreShortAndDistinct() {
+        let ids = (0..<5000).map { _ in BatchSettlementServerScheme.newPendingId() }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.utf8.count == 15 && $0.utf8.allSatisfy { $0 < 0x80 } })
+        #expect(Set(ids.map { $0.prefix(8) }).count == 1)   // one process, one prefix
+    }
+
     @Test func serverHooksTurnTheLaneOff() async throws {
         let seller = try await SellerHarness()
         _ = try #require(try await seller.pay(seller.deposit(10_000, voucher: 1000)).settled)
