@@ -115,6 +115,7 @@ public final class LoopbackHTTPServer: Sendable {
     private func acceptLoop() {
         while true {
             let client = accept(listener, nil, nil)
+            if client < 0 && errno == EINTR { continue }
             guard client >= 0 else { return }
             connectionCount.withLock { $0 += 1 }
             Thread.detachNewThread { [self] in serve(client) }
@@ -178,7 +179,9 @@ public final class LoopbackHTTPServer: Sendable {
 
     private func readMore(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        var n: Int
+        // A signal meant for another part of the test process (a child's SIGCHLD) must not end the connection.
+        repeat { n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } } while n < 0 && errno == EINTR
         guard n > 0 else { return false }
         buffer.append(contentsOf: chunk[..<n])
         return true
@@ -188,6 +191,7 @@ public final class LoopbackHTTPServer: Sendable {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, noSignal) }
+            if n < 0 && errno == EINTR { continue }
             guard n > 0 else { return false }
             offset += n
         }
