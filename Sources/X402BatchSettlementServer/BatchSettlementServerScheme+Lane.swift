@@ -89,13 +89,7 @@ extension BatchSettlementServerScheme: SchemePaymentLane {
 
     /// The record's config as this package writes it (cached: the addresses' checksums cost a hash each).
     func laneConfigJSON(_ record: SellerChannel) -> [UInt8] {
-        if let cached = laneConfigs.withLock({ $0[record.channelId] }) { return cached }
-        let json = (try? X402JSON.encode(record.config)) ?? []
-        laneConfigs.withLock { cache in
-            if cache.count >= 16_384 { cache.removeAll(keepingCapacity: true) }
-            cache[record.channelId] = json
-        }
-        return json
+        laneConfigs.value(record.channelId) { (try? X402JSON.encode(record.config)) ?? [] }
     }
 }
 

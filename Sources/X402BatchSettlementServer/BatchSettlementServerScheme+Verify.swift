@@ -180,8 +180,8 @@ extension BatchSettlementServerScheme {
         if parsed.kind == .voucher {
             switch SellerRules.verifyLocally(config: config, voucher: voucher, record: record, fields: prepared?.fields ?? RequirementFields(requirements),
                                              domain: domain, now: now, stateTTL: configuration.onchainStateTTL,
-                                             channelIdChecked: true, signerKey: signerKey(config.payerAuthorizer),
-                                             learnKey: { self.learnSignerKey(config.payerAuthorizer, $0) }) {
+                                             channelIdChecked: true, signerKey: signerKeys[config.payerAuthorizer],
+                                             learnKey: { self.signerKeys.set(config.payerAuthorizer, $0) }) {
             case .verified:
                 // The pipeline's later hooks find the request in the attempt; the lane keeps it in its ticket.
                 return .verifiedLocally(state(SellerRequestProgress(verifiedLocally: true), keep: keepVerified), record: record)

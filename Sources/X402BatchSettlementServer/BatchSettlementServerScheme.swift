@@ -39,13 +39,13 @@ public final class BatchSettlementServerScheme: EVMServerScheme {
     let metrics: SellerSchemeMetrics
     private let observers = Mutex<[@Sendable (SellerChannelEvent) -> Void]>([])
     private let domains = Mutex<[Network: BatchSettlementDomain]>([:])
-    /// EIP-55 forms of recent payers (each costs a Keccak hash and several allocations); bounded.
-    private let checksums = Mutex<[Address: String]>([:])
-    /// Channel configs as this package writes them, by channel id, for the lane to compare a client's with; bounded.
-    let laneConfigs = Mutex<[Bytes32: [UInt8]]>([:])
+    /// EIP-55 forms of recent payers (each costs a Keccak hash and several allocations).
+    private let checksums = BoundedCache<Address, String>(limit: 4096)
+    /// Channel configs as this package writes them, by channel id, for the lane to compare a client's with.
+    let laneConfigs = BoundedCache<Bytes32, [UInt8]>(limit: 16_384)
     /// Public keys of payer authorizers whose signatures recovered to them, so the next signature is compared by key
-    /// (no Keccak of the recovered key); bounded.
-    let signerKeys = Mutex<[Address: PublicKey]>([:])
+    /// (no Keccak of the recovered key).
+    let signerKeys = BoundedCache<Address, PublicKey>(limit: 16_384)
 
     /// Creates the scheme over `storage`; `clock` gives unix milliseconds (injectable for tests); metrics go to
     /// `metricsFactory` (default: the bootstrapped one).
@@ -80,24 +80,7 @@ public final class BatchSettlementServerScheme: EVMServerScheme {
 
     /// `address.checksummed`, cached (a verify result names the payer on every request).
     func checksummed(_ address: Address) -> String {
-        if let cached = checksums.withLock({ $0[address] }) { return cached }
-        let text = address.checksummed
-        checksums.withLock { cache in
-            if cache.count >= 4096 { cache.removeAll(keepingCapacity: true) }
-            cache[address] = text
-        }
-        return text
-    }
-
-    /// The known public key of `signer` (see ``signerKeys``).
-    func signerKey(_ signer: Address) -> PublicKey? { signerKeys.withLock { $0[signer] } }
-
-    /// Remembers that `key` is `signer`'s.
-    func learnSignerKey(_ signer: Address, _ key: PublicKey) {
-        signerKeys.withLock { keys in
-            if keys.count >= 16_384 { keys.removeAll(keepingCapacity: true) }
-            keys[signer] = key
-        }
+        checksums.value(address) { address.checksummed }
     }
 
     /// The seller's own receiver-authorizer address, when it holds the key.
