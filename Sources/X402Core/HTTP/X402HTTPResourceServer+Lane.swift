@@ -59,15 +59,9 @@ extension X402HTTPResourceServer {
     /// The header's JSON bytes when the lane may read them: the pipeline's trimming, size cap and strict base64, then
     /// plain ASCII without escapes (``JSONRawReader/isPlainASCII(_:)``: no UTF-8 to validate).
     static func laneJSON(_ header: String) -> [UInt8]? {
-        var header = header
-        let bytes: [UInt8]? = header.withUTF8 { raw in
-            var lo = 0, hi = raw.count
-            while lo < hi, raw[lo] == 0x20 || raw[lo] == 0x09 { lo += 1 }
-            while hi > lo, raw[hi - 1] == 0x20 || raw[hi - 1] == 0x09 { hi -= 1 }
-            guard hi > lo, hi - lo <= HeaderCodec.maxEncodedLength else { return nil }
-            return try? Base64.decodeResult(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: raw[lo..<hi]))).get()
+        guard let bytes = try? HeaderCodec.decodedBytes(header), bytes.withUnsafeBytes({ JSONRawReader.isPlainASCII($0) }) else {
+            return nil
         }
-        guard let bytes, bytes.withUnsafeBytes({ JSONRawReader.isPlainASCII($0) }) else { return nil }
         return bytes
     }
 

@@ -91,15 +91,7 @@ public enum HeaderCodec {
 
     /// Decodes a header value to its JSON value (base64 → UTF-8 → JSON).
     public static func decodeJSON(_ header: String, maxLength: Int = maxEncodedLength) throws(HeaderCodecError) -> JSONValue {
-        var header = header
-        let bytes: [UInt8] = try header.withUTF8 { (raw: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], HeaderCodecError> in
-            var lo = 0, hi = raw.count
-            while lo < hi, raw[lo] == 0x20 || raw[lo] == 0x09 { lo += 1 }
-            while hi > lo, raw[hi - 1] == 0x20 || raw[hi - 1] == 0x09 { hi -= 1 }
-            guard hi > lo else { return .failure(.empty) }
-            guard hi - lo <= maxLength else { return .failure(.tooLarge(length: hi - lo, limit: maxLength)) }
-            return Base64.decodeResult(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: raw[lo..<hi]))).mapError { .invalidBase64($0) }
-        }.get()
+        let bytes = try decodedBytes(header, maxLength: maxLength)
         // Python decodes with UTF-8 before parsing; reject invalid UTF-8 anywhere, not only inside strings.
         guard bytes.withUnsafeBufferPointer({ JSONParser.isValidUTF8($0) }) else { throw .invalidUTF8 }
         do {
@@ -107,6 +99,19 @@ public enum HeaderCodec {
         } catch {
             throw .malformedJSON(error)
         }
+    }
+
+    /// The bytes a header value carries: trimmed of spaces and tabs, at most `maxLength` long, strict base64.
+    static func decodedBytes(_ header: String, maxLength: Int = maxEncodedLength) throws(HeaderCodecError) -> [UInt8] {
+        var header = header
+        return try header.withUTF8 { (raw: UnsafeBufferPointer<UInt8>) -> Result<[UInt8], HeaderCodecError> in
+            var lo = 0, hi = raw.count
+            while lo < hi, raw[lo] == 0x20 || raw[lo] == 0x09 { lo += 1 }
+            while hi > lo, raw[hi - 1] == 0x20 || raw[hi - 1] == 0x09 { hi -= 1 }
+            guard hi > lo else { return .failure(.empty) }
+            guard hi - lo <= maxLength else { return .failure(.tooLarge(length: hi - lo, limit: maxLength)) }
+            return Base64.decodeResult(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: raw[lo..<hi]))).mapError { .invalidBase64($0) }
+        }.get()
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from json: JSONValue) throws(HeaderCodecError) -> T {
