@@ -133,13 +133,13 @@ struct LaneVoucherPayload {
             guard let key = reader.readKey(), let value = reader.readString() else { return nil }
             let text = UnsafeRawBufferPointer(rebasing: reader.bytes[value])
             if reader.equals(key, "channelId") {
-                guard channelId == nil, let id = bytes32(text) else { return nil }
+                guard channelId == nil, let id = Bytes32(canonicalHexUTF8: text) else { return nil }
                 channelId = id
             } else if reader.equals(key, "maxClaimableAmount") {
-                guard amount == nil, let parsed = decimal(text) else { return nil }
+                guard amount == nil, let parsed = Self.amount(text) else { return nil }
                 amount = parsed
             } else if reader.equals(key, "signature") {
-                guard signature == nil, let bytes = hex(text, count: 65) else { return nil }
+                guard signature == nil, let bytes = Self.signature(text) else { return nil }
                 signature = bytes
             } else {
                 return nil
@@ -151,63 +151,15 @@ struct LaneVoucherPayload {
         return SignedVoucher(channelId: channelId, maxClaimableAmount: TokenAmount128(amount), signature: HexBytes(signature))
     }
 
-    /// `0x` and 2 × `count` hex digits of any case.
-    static func hex(_ text: UnsafeRawBufferPointer, count: Int) -> [UInt8]? {
-        guard text.count == 2 + 2 * count, text[0] == 0x30, text[1] == 0x78 else { return nil }
-        var invalid: UInt8 = 0
-        let bytes = hexValues.withUnsafeBufferPointer { values in
-            [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-                for i in 0..<count {
-                    let hi = values[Int(text[2 + 2 * i])], lo = values[Int(text[3 + 2 * i])]
-                    invalid |= hi | lo
-                    out[i] = hi << 4 | lo & 0x0F
-                }
-                initialized = count
-            }
-        }
-        return invalid & 0xF0 == 0 ? bytes : nil
+    /// `0x` and 130 hex digits of any case (Hex's own decoding; a `0X` prefix is left to the pipeline).
+    static func signature(_ text: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard text.count == 132, text[0] == 0x30, text[1] == 0x78 else { return nil }
+        return try? Hex.decode(utf8: text)
     }
 
-    /// `0x` and 64 hex digits of any case (the canonical bytes32 text), read into words.
-    static func bytes32(_ text: UnsafeRawBufferPointer) -> Bytes32? {
-        guard text.count == 66, text[0] == 0x30, text[1] == 0x78 else { return nil }
-        return hexValues.withUnsafeBufferPointer { values in
-            var invalid: UInt8 = 0
-            func word(_ w: Int) -> UInt64 {
-                var word: UInt64 = 0
-                for k in 0..<16 {
-                    let n = values[Int(text[2 + 16 * w + k])]
-                    invalid |= n
-                    word = word << 4 | UInt64(n & 0x0F)
-                }
-                return word
-            }
-            let id = Bytes32(word(0), word(1), word(2), word(3))
-            return invalid & 0xF0 == 0 ? id : nil
-        }
-    }
-
-    /// The value of each byte as a hex digit, 0xFF for a byte that is none.
-    static let hexValues: [UInt8] = (0..<256).map { c in
-        switch c {
-        case 0x30...0x39: UInt8(c - 0x30)
-        case 0x61...0x66: UInt8(c - 0x57)
-        case 0x41...0x46: UInt8(c - 0x37)
-        default: 0xFF
-        }
-    }
-
-    /// Decimal digits without a leading zero (or `0`), below 2^128.
-    static func decimal(_ text: UnsafeRawBufferPointer) -> UInt128? {
-        guard !text.isEmpty, text.count == 1 || text[0] != 0x30 else { return nil }
-        var value: UInt128 = 0
-        for c in text {
-            guard c >= 0x30, c <= 0x39 else { return nil }
-            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times10.addingReportingOverflow(UInt128(c - 0x30))
-            guard !o1, !o2 else { return nil }
-            value = sum
-        }
-        return value
+    /// Decimal digits without a leading zero (or `0`), below 2^128 (TokenAmount128's own parsing).
+    static func amount(_ text: UnsafeRawBufferPointer) -> UInt128? {
+        guard text.count == 1 || text.first != 0x30 else { return nil }
+        return TokenAmount128(decimalUTF8: text)?.value
     }
 }

@@ -46,6 +46,14 @@ public struct Bytes32: Hashable, Sendable, Comparable, CustomStringConvertible {
         try self.init(Hex.decode(canonical: hex, count: 32))
     }
 
+    /// Canonical text (``init(canonicalHex:)``) given as raw UTF-8 bytes; nil for anything else. Allocates nothing.
+    public init?(canonicalHexUTF8 text: UnsafeRawBufferPointer) {
+        guard let w = Hex.fixedWords(utf8: text.assumingMemoryBound(to: UInt8.self), byteCount: 32, canonicalPrefix: true) else {
+            return nil
+        }
+        self.init(w.0, w.1, w.2, w.3)
+    }
+
     /// The 32 bytes.
     @inlinable
     public var bytes: [UInt8] {

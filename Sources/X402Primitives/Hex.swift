@@ -63,6 +63,19 @@ public enum Hex {
         }
         let digitCount = utf8.count - 2
         guard digitCount % 2 == 0 else { throw .oddHexLength }
+        // One table load per digit; only a text with a bad digit takes the loop below, for its offset.
+        var bad: UInt8 = 0
+        let fast = nibbleTable.withUnsafeBufferPointer { table in
+            [UInt8](unsafeUninitializedCapacity: digitCount / 2) { out, initialized in
+                for o in 0..<digitCount / 2 {
+                    let hi = table[Int(utf8[2 + 2 * o])], lo = table[Int(utf8[3 + 2 * o])]
+                    bad |= hi | lo
+                    out[o] = hi << 4 | lo & 0x0F
+                }
+                initialized = digitCount / 2
+            }
+        }
+        if bad & 0x80 == 0 { return fast }
         var out = [UInt8](repeating: 0, count: digitCount / 2)
         var i = 2
         var o = 0

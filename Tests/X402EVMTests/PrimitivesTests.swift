@@ -19,6 +19,26 @@ import Testing
         #expect(throws: EVMParseError.invalidLength(expected: 32, actual: 2)) { try Hex.decode("0xabcd", count: 32) }
     }
 
+    @Test func tableDecodingAgreesAndRawBytes32IsCanonical() throws {
+        // Every digit value and case, and a bad digit at every offset (its exact offset still reported).
+        let digits = "0123456789abcdefABCDEF"
+        let text = "0x" + (0..<40).map { String(digits[digits.index(digits.startIndex, offsetBy: $0 % 22)]) }.joined()
+        #expect(try Hex.decode(text) == stride(from: 2, to: 42, by: 2).map { i in
+            UInt8(String(Array(text)[i...i + 1]), radix: 16)! })
+        for k in 2..<text.count {
+            var broken = Array(text.utf8)
+            broken[k] = 0x67   // 'g'
+            #expect(throws: EVMParseError.invalidHexCharacter(offset: k - 2)) { try Hex.decode(String(decoding: broken, as: UTF8.self)) }
+        }
+        func raw(_ s: String) -> Bytes32? { Array(s.utf8).withUnsafeBytes { Bytes32(canonicalHexUTF8: $0) } }
+        let id = "0x" + String(repeating: "aB09", count: 16)
+        #expect(raw(id) == (try Bytes32(canonicalHex: id)))
+        for bad in ["0X" + id.dropFirst(2), String(id.dropLast()), id + "0", String(id.dropLast()) + "g", ""] {
+            #expect(raw(bad) == nil, "\(bad)")
+            #expect((try? Bytes32(canonicalHex: bad)) == nil, "\(bad)")
+        }
+    }
+
     @Test func encodeIsLowercasePrefixed() {
         #expect(Hex.encode([0xAB, 0x01]) == "0xab01")
         #expect(Hex.encode([0xAB, 0x01], prefix: false) == "ab01")

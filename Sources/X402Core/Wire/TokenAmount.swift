@@ -127,6 +127,12 @@ public struct TokenAmount128: Hashable, Comparable, Sendable, Codable, JSONValue
         self.value = value
     }
 
+    /// ``init(decimal:)`` of raw UTF-8 bytes.
+    public init?(decimalUTF8 text: UnsafeRawBufferPointer) {
+        guard let value = try? Self.parse(utf8: text) else { return nil }
+        self.value = value
+    }
+
     /// Parses `^[0-9]+$` (leading zeros allowed); `nil` for anything else or a value ≥ 2^128. (The `String` form reads
     /// the contiguous UTF-8 directly: the generic one goes through the protocol's witnesses for every byte.)
     public init?(decimal text: String) {
