@@ -303,14 +303,26 @@ public enum JSONParser {
 
 /// Word-at-a-time (SWAR) tests on eight string bytes, shared by the parser and the serializer.
 enum JSONWordScan {
-    /// True when one of the eight bytes is `"`, `\\` or a control character (< 0x20). Exact: the classic
-    /// "has a zero byte" test, applied to the word XOR each symbol and to the word below 0x20.
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// The high bit set in (at least) each byte of `x` equal to `byte`, none elsewhere when there is none: the
+    /// classic "has a zero byte" test on `x` XOR the byte (a borrow only starts at a byte that matches).
+    @inline(__always) static func matching(_ x: UInt64, _ byte: UInt8) -> UInt64 {
+        let v = x ^ (UInt64(byte) &* ones)
+        return (v &- ones) & ~v & highs
+    }
+
+    /// Nonzero exactly when a byte of `x` is below `n` (`n` ≤ 128).
+    @inline(__always) static func below(_ x: UInt64, _ n: UInt8) -> UInt64 { (x &- UInt64(n) &* ones) & ~x & highs }
+
+    /// Nonzero exactly when a byte of `x` is above `n` (`n` ≤ 127).
+    @inline(__always) static func above(_ x: UInt64, _ n: UInt8) -> UInt64 { ((x &+ UInt64(127 - n) &* ones) | x) & highs }
+
+    /// True when one of the eight bytes is `"`, `\\` or a control character (< 0x20).
     @inline(__always)
     static func needsEscape(_ x: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let q = x ^ 0x2222_2222_2222_2222, bs = x ^ 0x5C5C_5C5C_5C5C_5C5C
-        let special = ((q &- ones) & ~q) | ((bs &- ones) & ~bs) | ((x &- 0x2020_2020_2020_2020) & ~x)
-        return special & 0x8080_8080_8080_8080 != 0
+        matching(x, 0x22) | matching(x, 0x5C) | below(x, 0x20) != 0
     }
 }
 

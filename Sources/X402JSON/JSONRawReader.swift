@@ -31,15 +31,11 @@ public struct JSONRawReader: ~Copyable {
     /// True when every byte of `bytes` is printable ASCII (0x20–0x7E) other than `\`: what the reader's string
     /// scanning relies on. (JSON with tabs or line breaks between tokens is left to the parser.)
     public static func isPlainASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
         var i = 0
-        // Eight bytes at once (exact word-at-a-time tests: a borrow or carry only starts at a byte that has the property).
+        // Eight bytes at once (JSONWordScan's exact word-at-a-time tests).
         while i + 8 <= bytes.count {
             let x = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            let below20 = (x &- 0x20 &* ones) & ~x
-            let above7E = (x &+ ones) | x
-            let backslash = x ^ (0x5C &* ones)
-            guard (below20 | above7E | (backslash &- ones) & ~backslash) & highs == 0 else { return false }
+            guard JSONWordScan.below(x, 0x20) | JSONWordScan.above(x, 0x7E) | JSONWordScan.matching(x, 0x5C) == 0 else { return false }
             i += 8
         }
         while i < bytes.count {
@@ -48,12 +44,6 @@ public struct JSONRawReader: ~Copyable {
             i += 1
         }
         return true
-    }
-
-    /// True when a byte of `x` is `byte`.
-    @inline(__always) static func has(_ x: UInt64, _ byte: UInt8) -> Bool {
-        let v = x ^ (UInt64(byte) &* 0x0101_0101_0101_0101)
-        return (v &- 0x0101_0101_0101_0101) & ~v & 0x8080_8080_8080_8080 != 0
     }
 
     /// Skips JSON whitespace; true when bytes remain.
@@ -78,7 +68,8 @@ public struct JSONRawReader: ~Copyable {
         guard consume(0x22) else { return nil }
         // The input is plain ASCII (isPlainASCII): the next quote ends the string. Eight bytes at a time first.
         let start = position
-        while position + 8 <= bytes.count, !Self.has(bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self), 0x22) {
+        while position + 8 <= bytes.count,
+              JSONWordScan.matching(bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self), 0x22) == 0 {
             position += 8
         }
         while position < bytes.count {
