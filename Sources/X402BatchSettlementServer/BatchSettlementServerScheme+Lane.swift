@@ -102,52 +102,47 @@ struct LaneVoucherPayload {
 
     static func read(_ bytes: UnsafeRawBufferPointer) -> LaneVoucherPayload? {
         var reader = JSONRawReader(bytes)
-        guard reader.consume(0x7B) else { return nil }
-        var type = false, config: Range<Int>?, voucher: SignedVoucher?, more = true
-        while more {
-            guard let key = reader.readKey() else { return nil }
+        var type = false, config: Range<Int>?, voucher: SignedVoucher?
+        let read = JSONRawReader.readObject(&reader) { reader, key in
             if reader.equals(key, "type") {
-                guard !type, let value = reader.readString(), reader.equals(value, "voucher") else { return nil }
+                guard !type, let value = reader.readString(), reader.equals(value, "voucher") else { return false }
                 type = true
             } else if reader.equals(key, "channelConfig") {
-                guard config == nil, let value = reader.skipValue(), bytes[value.lowerBound] == 0x7B else { return nil }
+                guard config == nil, let value = reader.skipValue(), bytes[value.lowerBound] == 0x7B else { return false }
                 config = value
             } else if reader.equals(key, "voucher") {
-                guard voucher == nil, let value = readVoucher(&reader) else { return nil }
+                guard voucher == nil, let value = readVoucher(&reader) else { return false }
                 voucher = value
             } else {
-                return nil
+                return false
             }
-            guard let next = reader.nextMember() else { return nil }
-            more = next
+            return true
         }
-        guard reader.atEnd(), type, let config, let voucher else { return nil }
+        guard read, reader.atEnd(), type, let config, let voucher else { return nil }
         return LaneVoucherPayload(config: config, voucher: voucher)
     }
 
     /// `{"channelId": canonical bytes32, "maxClaimableAmount": decimal without leading zeros, "signature": 65-byte hex}`.
     static func readVoucher(_ reader: inout JSONRawReader) -> SignedVoucher? {
-        guard reader.consume(0x7B) else { return nil }
-        var channelId: Bytes32?, amount: UInt128?, signature: [UInt8]?, more = true
-        while more {
-            guard let key = reader.readKey(), let value = reader.readString() else { return nil }
+        var channelId: Bytes32?, amount: UInt128?, signature: [UInt8]?
+        let read = JSONRawReader.readObject(&reader) { reader, key in
+            guard let value = reader.readString() else { return false }
             let text = UnsafeRawBufferPointer(rebasing: reader.bytes[value])
             if reader.equals(key, "channelId") {
-                guard channelId == nil, let id = Bytes32(canonicalHexUTF8: text) else { return nil }
+                guard channelId == nil, let id = Bytes32(canonicalHexUTF8: text) else { return false }
                 channelId = id
             } else if reader.equals(key, "maxClaimableAmount") {
-                guard amount == nil, let parsed = Self.amount(text) else { return nil }
+                guard amount == nil, let parsed = Self.amount(text) else { return false }
                 amount = parsed
             } else if reader.equals(key, "signature") {
-                guard signature == nil, let bytes = Self.signature(text) else { return nil }
+                guard signature == nil, let bytes = Self.signature(text) else { return false }
                 signature = bytes
             } else {
-                return nil
+                return false
             }
-            guard let next = reader.nextMember() else { return nil }
-            more = next
+            return true
         }
-        guard let channelId, let amount, let signature else { return nil }
+        guard read, let channelId, let amount, let signature else { return nil }
         return SignedVoucher(channelId: channelId, maxClaimableAmount: TokenAmount128(amount), signature: HexBytes(signature))
     }
 

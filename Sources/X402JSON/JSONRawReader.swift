@@ -114,6 +114,18 @@ public struct JSONRawReader: ~Copyable {
         }
     }
 
+    /// Reads an object (after whitespace) member by member: `member` gets each key, reads its value from the reader and
+    /// says whether to go on. False when `member` refuses, when the object is empty or not an object, or when a member
+    /// is not followed by `,` or `}`.
+    public static func readObject(_ reader: inout JSONRawReader,
+                                  _ member: (inout JSONRawReader, _ key: Range<Int>) -> Bool) -> Bool {
+        guard reader.consume(0x7B) else { return false }
+        while true {
+            guard let key = reader.readKey(), member(&reader, key), let next = reader.nextMember() else { return false }
+            if !next { return true }
+        }
+    }
+
     /// Skips one value (after whitespace) and returns its range. Objects and arrays are matched bracket by bracket,
     /// at most `maxDepth` deep, and strings as ``readString()`` reads them; the content is not otherwise validated.
     public mutating func skipValue(maxDepth: Int = 8) -> Range<Int>? {

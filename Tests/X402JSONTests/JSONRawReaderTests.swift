@@ -73,6 +73,21 @@ import Testing
         #expect(read(#"{"a":{"b":{"c":1}}}"#) { $0.skipValue(maxDepth: 2) } == nil)
         #expect(read(#"{"a":1"#) { $0.skipValue() } == nil)
         #expect(read("true,") { $0.skipValue() } == 0..<4)
+        func members(_ text: String) -> Int? {   // a key "x" is refused
+            read(text) { reader in
+                var keys = 0
+                let ok = JSONRawReader.readObject(&reader) { reader, key in
+                    guard !reader.equals(key, "x"), reader.skipValue() != nil else { return false }
+                    keys += 1
+                    return true
+                }
+                return ok ? keys : nil
+            }
+        }
+        #expect(members(#" {"k": 1, "l": [2]} "#) == 2)
+        for bad in ["{}", #"{"k":1"#, #"{"k":1 "l":2}"#, #"{"x":1}"#, #"["k"]"#, #"{"k":1,}"#] {
+            #expect(members(bad) == nil, "\(bad)")
+        }
         #expect(read(#"{"k": 1, "l": 2}"#) { reader in
             var keys = 0
             guard reader.consume(0x7B) else { return -1 }

@@ -70,60 +70,51 @@ extension X402HTTPResourceServer {
     /// Any other key, a repeated key or another shape is nil.
     static func laneEnvelope(_ json: UnsafeRawBufferPointer, _ lanes: [RouteRequirements.Lane?]) -> (Int, Range<Int>)? {
         var reader = JSONRawReader(json)
-        guard reader.consume(0x7B) else { return nil }
         var seen: (version: Bool, accepted: Int?, resource: Bool, payload: Range<Int>?) = (false, nil, false, nil)
-        var more = true
-        while more {
-            guard let key = reader.readKey() else { return nil }
+        let read = JSONRawReader.readObject(&reader) { reader, key in
             if reader.equals(key, "x402Version") {
-                guard !seen.version, reader.readUInt64() == 2 else { return nil }
+                guard !seen.version, reader.readUInt64() == 2 else { return false }
                 seen.version = true
             } else if reader.equals(key, "accepted") {
-                guard seen.accepted == nil else { return nil }
+                guard seen.accepted == nil else { return false }
                 // As this server wrote it (most clients), else give or take whitespace.
                 if let index = lanes.firstIndex(where: { $0.map { reader.consumeExactly($0.compact) } ?? false }) {
                     seen.accepted = index
                 } else {
-                    guard let value = reader.skipValue() else { return nil }
+                    guard let value = reader.skipValue() else { return false }
                     let raw = UnsafeRawBufferPointer(rebasing: json[value])
                     guard let index = lanes.firstIndex(where: { $0.map { JSONRawReader.compactEquals(raw, $0.compact) } ?? false })
-                    else { return nil }
+                    else { return false }
                     seen.accepted = index
                 }
             } else if reader.equals(key, "resource") {
-                guard !seen.resource, readResource(&reader) else { return nil }
+                guard !seen.resource, readResource(&reader) else { return false }
                 seen.resource = true
             } else if reader.equals(key, "payload") {
-                guard seen.payload == nil, let value = reader.skipValue(), json[value.lowerBound] == 0x7B else { return nil }
+                guard seen.payload == nil, let value = reader.skipValue(), json[value.lowerBound] == 0x7B else { return false }
                 seen.payload = value
             } else {
-                return nil
+                return false
             }
-            guard let next = reader.nextMember() else { return nil }
-            more = next
+            return true
         }
-        guard reader.atEnd(), let accepted = seen.accepted, let payload = seen.payload else {
-            return nil
-        }
+        guard read, reader.atEnd(), let accepted = seen.accepted, let payload = seen.payload else { return nil }
         return (accepted, payload)
     }
 
     /// A `resource` object whose members are strings, at most one of each of `ResourceInfo`'s string keys, `url`
     /// among them.
     static func readResource(_ reader: inout JSONRawReader) -> Bool {
-        guard reader.consume(0x7B) else { return false }
-        var seen = 0, more = true
-        while more {
-            guard let key = reader.readKey() else { return false }
+        var seen = 0
+        let read = JSONRawReader.readObject(&reader) { reader, key in
             let bit: Int
             if reader.equals(key, "url") { bit = 1 } else if reader.equals(key, "description") { bit = 2 }
             else if reader.equals(key, "mimeType") { bit = 4 } else if reader.equals(key, "serviceName") { bit = 8 }
             else if reader.equals(key, "iconUrl") { bit = 16 } else { return false }
             guard seen & bit == 0, reader.readString() != nil else { return false }
             seen |= bit
-            guard let next = reader.nextMember() else { return false }
-            more = next
+            return true
         }
-        return seen & 1 != 0
+        return read && seen & 1 != 0
     }
 }
