@@ -145,7 +145,8 @@ public final class ChannelManager: Sendable {
     /// One facilitator call for `chunk`.
     private func claimChunk(_ chunk: [SellerChannel], signed: Bool, retryRest: Bool, report: inout ClaimReport) async throws {
         let rows = chunk.map {
-            ClaimRowPayload(channel: $0.config, maxClaimableAmount: TokenAmount128($0.signedMaxClaimable), signature: HexBytes($0.signature),
+            ClaimRowPayload(channel: $0.config, maxClaimableAmount: TokenAmount128($0.signedMaxClaimable),
+                            signature: HexBytes(SellerRules.claimSignature(of: $0, domain: domain)),
                             totalClaimed: TokenAmount128($0.chargedCumulativeAmount))
         }
         var signature: HexBytes?
@@ -362,14 +363,15 @@ public final class ChannelManager: Sendable {
     /// The enriched refund of `record` for `amount`.
     func enrichedRefund(_ record: SellerChannel, amount: UInt128) -> EnrichedRefundPayload {
         let charged = record.chargedCumulativeAmount
+        let signature = HexBytes(SellerRules.claimSignature(of: record, domain: domain))
         let claims = charged > record.totalClaimed
             ? [ClaimRowPayload(channel: record.config, maxClaimableAmount: TokenAmount128(record.signedMaxClaimable),
-                               signature: HexBytes(record.signature), totalClaimed: TokenAmount128(charged))]
+                               signature: signature, totalClaimed: TokenAmount128(charged))]
             : []
         var refund = EnrichedRefundPayload(
             channelConfig: record.config,
             voucher: SignedVoucher(channelId: record.channelId, maxClaimableAmount: TokenAmount128(record.signedMaxClaimable),
-                                   signature: HexBytes(record.signature)),
+                                   signature: signature),
             amount: TokenAmount128(amount), refundNonce: TokenAmount(record.refundNonce), claims: claims)
         if let key = authorizerKey, key.address == record.config.receiverAuthorizer {
             refund.refundAuthorizerSignature = HexBytes(key.sign(digest: Refund(channelId: record.channelId, nonce: record.refundNonce,

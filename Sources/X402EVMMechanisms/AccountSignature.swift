@@ -21,6 +21,23 @@ public func recovers(digest: Bytes32, signature: [UInt8], toKey key: PublicKey) 
     return sig.recovers(digest: digest, key: key)
 }
 
+/// Whether the 65-byte ECDSA `signature` of `digest` is `key`'s, by verification rather than recovery. `v` must be
+/// 27 or 28 but is not matched to the key (``Signature/verifies(digest:key:)``): before the signature goes on chain,
+/// ``exactSignature(digest:signature:of:)`` fixes it.
+public func verifies(digest: Bytes32, signature: [UInt8], key: PublicKey) -> Bool {
+    guard let sig = ecdsaSignature(signature) else { return false }
+    return sig.verifies(digest: digest, key: key)
+}
+
+/// `signature` as a contract recovering `expected` needs it: unchanged when it recovers `expected`, with the other
+/// `v` when that one does (a signature accepted by ``verifies(digest:signature:key:)``), else nil.
+public func exactSignature(digest: Bytes32, signature: [UInt8], of expected: Address) -> [UInt8]? {
+    guard let sig = ecdsaSignature(signature) else { return nil }
+    if (try? sig.recoverAddress(digest: digest)) == expected { return signature }
+    let other = Signature(r: sig.r, s: sig.s, v: sig.v == 27 ? 28 : 27)
+    return (try? other.recoverAddress(digest: digest)) == expected ? other.bytes : nil
+}
+
 /// A 65-byte `r ‖ s ‖ v` with v 27 or 28, read as big-endian words (not `Signature(_:)`'s generic byte-by-byte path).
 private func ecdsaSignature(_ signature: [UInt8]) -> Signature? {
     guard signature.count == 65, signature[64] == 27 || signature[64] == 28 else { return nil }

@@ -150,6 +150,39 @@ struct ChannelManagerTests {
         #expect(facilitator.calls.count == 3)
     }
 
+    /// A voucher the fast path verified by key may carry the other `v`: claims and refunds send the `v` that recovers.
+    @Test func claimsAndRefundsSendTheVThatRecoversThePayer() async throws {
+        let payer = try PrivateKey(hex: "0x" + String(repeating: "3c", count: 32))
+        var records: [SellerChannel] = []
+        var exact: [Bytes32: [UInt8]] = [:]
+        for n: UInt64 in 1...3 {
+            var record = F.record(n)
+            record.config.payerAuthorizer = payer.address
+            record.channelId = record.config.channelId(in: F.domain)
+            let signature = payer.sign(digest: Voucher(channelId: record.channelId, maxClaimableAmount: record.signedMaxClaimable)
+                .digest(in: F.domain)).bytes
+            exact[record.channelId] = signature
+            record.signature = signature
+            if n != 2 { record.signature[64] = signature[64] == 27 ? 28 : 27 }
+            records.append(record)
+        }
+        let storage = InMemoryChannelStorage()
+        try await F.store(records, in: storage)
+        let facilitator = RecordingFacilitator()
+        let manager = try F.manager(storage: storage, facilitator: facilitator)
+        _ = try await manager.refund(channels: [records[0].channelId])
+        #expect(try await manager.claim().claimed.count == 2)
+        guard case .enrichedRefund(let refund) = try #require(facilitator.payloads.first),
+              let claim = F.claims(try #require(facilitator.payloads.last)) else {
+            Issue.record("expected a refund, then a claim")
+            return
+        }
+        #expect(refund.voucher.signature.bytes == exact[records[0].channelId])
+        #expect(refund.claims.map(\.signature.bytes) == [exact[records[0].channelId]!])
+        #expect(claim.claims.count == 2)
+        for row in claim.claims { #expect(row.signature.bytes == exact[row.channel.channelId(in: F.domain)]) }
+    }
+
     @Test func withoutAKeyRowsGoUnsigned() async throws {
         let storage = InMemoryChannelStorage()
         try await F.store([F.record(1)], in: storage)

@@ -89,6 +89,16 @@ import X402EVM
         #expect(throws: SellerRuleError(.missingChannel)) { try enrich(nil, record: nil) }
         #expect(throws: SellerRuleError(.cumulativeAmountMismatch)) { try enrich(nil, voucher: R.voucher(2500)) }
         #expect(throws: SellerRuleError(.voucherSignature)) { try enrich(nil, record: Self.record(signature: [1, 2, 3])) }
+        // A voucher accepted by key with the other `v` (same r ‖ s): the refund and its claim carry the exact one.
+        var twin = refundVoucher
+        twin.signature.bytes[64] = twin.signature.bytes[64] == 27 ? 28 : 27
+        for (stored, sent) in [(twin, twin), (twin, refundVoucher), (refundVoucher, twin)] {
+            let fixed = try enrich(nil, record: Self.record(signature: stored.signature.bytes), voucher: sent)
+            #expect(fixed.voucher.signature == refundVoucher.signature && fixed.claims.map(\.signature) == [refundVoucher.signature])
+        }
+        var otherS = refundVoucher
+        otherS.signature.bytes[40] ^= 1
+        #expect(throws: SellerRuleError(.voucherSignature)) { try enrich(nil, voucher: otherS) }
 
         // With the receiver-authorizer key both signatures are added and verify.
         let authorizer = try PrivateKey(hex: "0x" + String(repeating: "42", count: 32))

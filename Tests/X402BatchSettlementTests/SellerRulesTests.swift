@@ -82,15 +82,45 @@ import X402EVM
         #expect(verify(Self.voucher(4000), key: learned[0], learned: &learned) == .verified)
         #expect(verify(Self.voucher(4000, key: stranger), key: learned[0], learned: &learned) == .invalid(.voucherSignature))
         #expect(learned.count == 1)
-        // The other recovery id recovers another key: refused, as by address.
+        // The other recovery id recovers another key: refused by recovery; verification by key does not see `v`
+        // (the claim fixes it: `claimSignature`).
         var flipped = Self.voucher(4000)
         flipped.signature.bytes[64] = flipped.signature.bytes[64] == 27 ? 28 : 27
         #expect(verify(flipped, key: nil, learned: &learned) == .invalid(.voucherSignature))
-        #expect(verify(flipped, key: learned[0], learned: &learned) == .invalid(.voucherSignature))
+        #expect(verify(flipped, key: learned[0], learned: &learned) == .verified)
+        #expect(learned.count == 1)
         let sig = try Signature(Self.voucher(4000).signature.bytes)
         let digest = Voucher(channelId: Self.config.channelId(in: Self.domain), maxClaimableAmount: 4000).digest(in: Self.domain)
         #expect(sig.recovers(digest: digest, key: learned[0]) && !sig.recovers(digest: digest, key: stranger.publicKey))
         #expect(!Signature(r: sig.r, s: sig.s, v: 29).recovers(digest: digest, key: learned[0]))
+    }
+
+    @Test func claimSignatureHasTheVThatRecoversThePayer() {
+        func claimed(_ signature: [UInt8], config: ChannelConfig = Self.config) -> [UInt8] {
+            var record = Self.record()
+            record.config = config
+            record.signedMaxClaimable = 4000
+            record.signature = signature
+            return SellerRules.claimSignature(of: record, domain: Self.domain)
+        }
+        let exact = Self.voucher(4000).signature.bytes
+        var flipped = exact
+        flipped[64] = exact[64] == 27 ? 28 : 27
+        #expect(claimed(exact) == exact)
+        #expect(claimed(flipped) == exact)
+        // Left as stored (the facilitator judges them): a stranger's, another amount's, a non-ECDSA blob, v 29, and
+        // any signature of an ERC-1271 payer (no payerAuthorizer).
+        let strangers = Self.voucher(4000, key: try! PrivateKey(hex: "0x" + String(repeating: "11", count: 32))).signature.bytes
+        #expect(claimed(strangers) == strangers)
+        let otherAmount = Self.voucher(4001).signature.bytes
+        #expect(claimed(otherAmount) == otherAmount)
+        #expect(claimed(exact + [0]) == exact + [0])
+        var v29 = exact
+        v29[64] = 29
+        #expect(claimed(v29) == v29)
+        var contractPayer = Self.config
+        contractPayer.payerAuthorizer = .zero
+        #expect(claimed(flipped, config: contractPayer) == flipped)
     }
 
     @Test func localVerification() {

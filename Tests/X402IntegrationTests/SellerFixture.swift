@@ -257,8 +257,11 @@ final class TestBuyer: @unchecked Sendable {
         return SignedVoucher(channelId: channelId, maxClaimableAmount: TokenAmount128(m), signature: HexBytes(sig.bytes))
     }
 
-    func voucherPayload(_ m: UInt128? = nil) -> BatchSettlementPayload {
-        .voucher(VoucherPayload(channelConfig: config, voucher: voucher(m ?? charged + price)))
+    /// The next voucher; `otherV` flips its recovery id (27 ↔ 28): the same (r, s), recovering another key.
+    func voucherPayload(_ m: UInt128? = nil, otherV: Bool = false) -> BatchSettlementPayload {
+        var signed = voucher(m ?? charged + price)
+        if otherV { signed.signature.bytes[64] = signed.signature.bytes[64] == 27 ? 28 : 27 }
+        return .voucher(VoucherPayload(channelConfig: config, voucher: signed))
     }
 
     func depositPayload(_ amount: UInt128, rpc: RPCClient) async throws -> BatchSettlementPayload {

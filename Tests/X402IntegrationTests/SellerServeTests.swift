@@ -77,6 +77,11 @@ extension DevnetIntegrationTests {
         #expect(try await stack.onchainChannel(buyer.config).balance == 15_000)
         #expect(buyer.charged == 8500)
 
+        // The other `v`: the seller checks a payer whose key it knows by verification, which does not see `v`, so it
+        // serves; the claim below must send the `v` that recovers the payer, or the contract refuses it.
+        #expect(try await buyer.pay(url + "/weather", buyer.voucherPayload(otherV: true)).status == 200)
+        #expect(buyer.charged == 9500)
+
         // The operator claims and settles from the command line (the file storage is one process's: stop the
         // seller first, without its shutdown flush); the chain holds exactly the charges.
         stack.seller?.kill9()

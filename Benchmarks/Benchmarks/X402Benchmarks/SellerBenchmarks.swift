@@ -7,16 +7,18 @@ import X402Core
 import X402EVM
 
 // The seller's local fast path (issue item 8), in process, no HTTP: a voucher on a synced channel is decoded,
-// verified by ECDSA recovery against the mirrored state, reserved, charged and answered without the facilitator.
+// verified against the mirrored state, reserved, charged and answered without the facilitator. Its signature check is
+// an ECDSA verification against the payer's key, learned by a recovery from the channel's first voucher.
 //
 //   flock /tmp/x402-swift-build.lock swift package --package-path Benchmarks benchmark --filter 'seller.*'
 //
 // "seller fast path" is one request per iteration (processRequest → .proceed → settle(.ok)), round-robin over
 // 64 channels, each sending its pre-signed cumulative vouchers in order (the records are rewound when the
 // pre-signed ones run out). "seller baseline: recoverAddress" recovers the same signatures: the floor of a
-// request that must check one ECDSA signature. "seller fast path / recovery" interleaves blocks of both in one process
-// and reports their rates and the median ratio of back-to-back pairs (target ≥ 80 %). The loopback HTTP benchmarks
-// are in SellerHTTPBenchmarks.swift.
+// request that must recover one ECDSA signature. "seller fast path / recovery" interleaves blocks of both in one
+// process and reports their rates and the median ratio of back-to-back pairs (target ≥ 80 %); it also runs blocks of
+// bare verifications of the same signatures, the floor once the key is known, and reports the ratio to those. The
+// loopback HTTP benchmarks are in SellerHTTPBenchmarks.swift.
 
 /// Channels of the seller benchmarks (one per client connection in the HTTP ones).
 let sellerChannels = 64
@@ -45,7 +47,7 @@ func sellerBenchmarks() {
     let fastPathRate = BenchmarkMetric.custom("fast path req/s", polarity: .prefersLarger, useScalingFactor: false)
     let recoverRate = BenchmarkMetric.custom("recover/s", polarity: .prefersLarger, useScalingFactor: false)
     let ratio = BenchmarkMetric.custom("fast path % of recovery", polarity: .prefersLarger, useScalingFactor: false)
-    let samples = Mutex<[(Double, Double)]>([])
+    let samples = Mutex<[(fast: Double, recover: Double, verify: Double)]>([])
     Benchmark(
         "seller fast path / recovery (in process, \(sellerChannels) channels)",
         configuration: .init(metrics: [fastPathRate, recoverRate, ratio], units: [fastPathRate: .count, recoverRate: .count, ratio: .count],
@@ -60,19 +62,24 @@ func sellerBenchmarks() {
         start = clock.now
         for _ in 0..<block { blackHole(try runner.recover()) }
         let recover = Double(block) / seconds(clock.now - start)
+        start = clock.now
+        for _ in 0..<block { blackHole(runner.verify()) }
+        let verify = Double(block) / seconds(clock.now - start)
         try runner.checkLocal()
         benchmark.measurement(fastPathRate, Int(fast.rounded()))
         benchmark.measurement(recoverRate, Int(recover.rounded()))
         benchmark.measurement(ratio, Int((100 * fast / recover).rounded()))
-        samples.withLock { $0.append((fast, recover)) }
+        samples.withLock { $0.append((fast, recover, verify)) }
     } setup: {
         try await FastPathRunner()
     } teardown: {
         let all = samples.withLock { $0 }
         guard !all.isEmpty else { return }
-        let fast = median(all.map(\.0)), recover = median(all.map(\.1)), ratio = median(all.map { $0.0 / $0.1 })
+        let fast = median(all.map(\.fast)), recover = median(all.map(\.recover)), verify = median(all.map(\.verify))
+        let ratio = median(all.map { $0.fast / $0.recover }), verifyRatio = median(all.map { $0.fast / $0.verify })
         writeStandardError("seller fast path: \(Int(fast)) req/s, recoverAddress: \(Int(recover))/s, "
-                           + "ratio \(String(format: "%.2f", ratio)) (medians of \(all.count) back-to-back pairs)\n")
+                           + "ratio \(String(format: "%.2f", ratio)) (medians of \(all.count) back-to-back pairs); "
+                           + "bare verify: \(Int(verify))/s, ratio \(String(format: "%.2f", verifyRatio))\n")
     }
 }
 
@@ -81,8 +88,9 @@ final class FastPathRunner: Sendable {
     let fixture: SellerFixture
     /// `GET /paid` with the k-th voucher of channel c at `k * channels + c` (the order they are sent in).
     let requests: [HTTPRequest]
-    /// The same vouchers' digests and signatures, for the recovery baseline.
-    let signatures: [(digest: Bytes32, signature: Signature)]
+    /// The same vouchers' digests, signatures and signers' keys, for the recovery and verification baselines.
+    let signatures: [(digest: Bytes32, signature: Signature, key: PublicKey)]
+    private let verifyCursor = Atomic<Int>(0)
     private let cursor = Atomic<Int>(0)
     private let recoverCursor = Atomic<Int>(0)
 
@@ -92,7 +100,10 @@ final class FastPathRunner: Sendable {
         requests = (0..<fastPathVouchers).flatMap { k in
             vouchers.map { SellerFixture.request(path: "/paid", paymentSignature: $0[k].header) }
         }
-        signatures = vouchers.flatMap { channel in channel.map { ($0.digest, $0.signature) } }
+        signatures = try vouchers.flatMap { channel in
+            let key = try channel[0].signature.recoverPublicKey(digest: channel[0].digest)
+            return channel.map { ($0.digest, $0.signature, key) }
+        }
     }
 
     /// One paid request through the whole local fast path; throws unless it proceeds and settles.
@@ -126,6 +137,12 @@ final class FastPathRunner: Sendable {
     func recover() throws -> Address {
         let i = recoverCursor.add(1, ordering: .relaxed).oldValue % signatures.count
         return try signatures[i].signature.recoverAddress(digest: signatures[i].digest)
+    }
+
+    /// One verification of a voucher signature against its signer's key.
+    func verify() -> Bool {
+        let i = verifyCursor.add(1, ordering: .relaxed).oldValue % signatures.count
+        return signatures[i].signature.verifies(digest: signatures[i].digest, key: signatures[i].key)
     }
 
     /// Fails when the facilitator was called (the fast path left the process).

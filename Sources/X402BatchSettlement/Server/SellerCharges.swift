@@ -150,7 +150,12 @@ extension SellerRules {
         guard let record else { throw SellerRuleError(.missingChannel) }
         let m = refund.voucher.maxClaimableAmount.value
         guard m == record.chargedCumulativeAmount else { throw SellerRuleError(.cumulativeAmountMismatch) }
-        guard refund.voucher.signature.bytes == record.signature else { throw SellerRuleError(.voucherSignature) }
+        // The voucher the record holds: the same (r, s); `v` may differ (see `claimSignature`), the claim gets the exact one.
+        let sent = refund.voucher.signature.bytes
+        guard sent == record.signature || (sent.count == 65 && record.signature.count == 65 && sent[..<64] == record.signature[..<64]) else {
+            throw SellerRuleError(.voucherSignature)
+        }
+        let signature = HexBytes(claimSignature(of: record, domain: domain))
         guard record.balance > record.chargedCumulativeAmount else { throw SellerRuleError(.refundNoBalance) }
         let remainder = record.balance - record.chargedCumulativeAmount
         let amount: UInt128
@@ -163,9 +168,11 @@ extension SellerRules {
         } else {
             amount = remainder
         }
-        let claim = ClaimRowPayload(channel: refund.channelConfig, maxClaimableAmount: TokenAmount128(m), signature: refund.voucher.signature,
+        let claim = ClaimRowPayload(channel: refund.channelConfig, maxClaimableAmount: TokenAmount128(m), signature: signature,
                                     totalClaimed: TokenAmount128(record.chargedCumulativeAmount))
-        var enriched = EnrichedRefundPayload(channelConfig: refund.channelConfig, voucher: refund.voucher, amount: TokenAmount128(amount),
+        var voucher = refund.voucher
+        voucher.signature = signature
+        var enriched = EnrichedRefundPayload(channelConfig: refund.channelConfig, voucher: voucher, amount: TokenAmount128(amount),
                                              refundNonce: TokenAmount(record.refundNonce), claims: [claim])
         if let key = authorizerKey, key.address == refund.channelConfig.receiverAuthorizer {
             let channelId = record.channelId

@@ -66,8 +66,9 @@ public enum SellerRules {
     /// has a payerAuthorizer (ECDSA only; ERC-1271 payers always go to the facilitator). `stateTTL` (ms) overrides
     /// ``onchainStateTTL(withdrawDelay:)``; `channelIdChecked` says the caller has already checked that `voucher.channelId`
     /// is `config`'s id in `domain` (it is not hashed again). `signerKey`, when given, is the public key of
-    /// `config.payerAuthorizer` (the signature is then compared by key, without hashing it to an address); `learnKey`
-    /// receives the key a recovery found for it.
+    /// `config.payerAuthorizer`: the signature is then verified against it, which is cheaper than a recovery but does not
+    /// match `v` (``claimSignature(of:domain:)`` fixes `v` before the voucher goes on chain); `learnKey` receives the key
+    /// a recovery found for it.
     public static func verifyLocally(config: ChannelConfig, voucher: SignedVoucher, record: SellerChannel?,
                                      fields: RequirementFields, domain: BatchSettlementDomain, now: UInt64,
                                      stateTTL: UInt64? = nil, channelIdChecked: Bool = false, signerKey: PublicKey? = nil,
@@ -80,7 +81,7 @@ public enum SellerRules {
         let m = voucher.maxClaimableAmount.value
         let digest = Voucher(channelId: voucher.channelId, maxClaimableAmount: m).digest(in: domain)
         if let signerKey {
-            guard recovers(digest: digest, signature: voucher.signature.bytes, toKey: signerKey) else { return .invalid(.voucherSignature) }
+            guard verifies(digest: digest, signature: voucher.signature.bytes, key: signerKey) else { return .invalid(.voucherSignature) }
         } else if let learnKey {
             guard let key = recoveredKey(digest: digest, signature: voucher.signature.bytes, of: config.payerAuthorizer) else {
                 return .invalid(.voucherSignature)
@@ -93,5 +94,17 @@ public enum SellerRules {
         }
         guard m <= record.balance, m > record.totalClaimed else { return .needsFacilitator }
         return .verified
+    }
+
+    /// `record`'s voucher signature as the contract checks it: with the `v` that recovers `payerAuthorizer`.
+    /// ``verifyLocally(config:voucher:record:fields:domain:now:stateTTL:channelIdChecked:signerKey:learnKey:)``
+    /// accepts a known signer's `(r, s)` with either `v`, so every claim and refund sends this instead of the stored
+    /// bytes. Unchanged when it already recovers, for ERC-1271 payers, and when no `v` recovers (the facilitator then
+    /// refuses it). One or two recoveries: for claims and refunds, not for requests.
+    public static func claimSignature(of record: SellerChannel, domain: BatchSettlementDomain) -> [UInt8] {
+        let payer = record.config.payerAuthorizer
+        guard payer != .zero, record.signature.count == 65 else { return record.signature }
+        let digest = Voucher(channelId: record.channelId, maxClaimableAmount: record.signedMaxClaimable).digest(in: domain)
+        return exactSignature(digest: digest, signature: record.signature, of: payer) ?? record.signature
     }
 }
