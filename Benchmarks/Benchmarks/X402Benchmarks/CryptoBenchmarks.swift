@@ -49,6 +49,13 @@ func cryptoBenchmarks() {
         }
     }
 
+    Benchmark("secp256k1 verifies by key (Swift)", configuration: perKilo) { benchmark in
+        let key = try voucherSignature.recoverPublicKey(digest: voucherDigest)
+        for _ in benchmark.scaledIterations {
+            blackHole(voucherSignature.verifies(digest: voucherDigest, key: key))
+        }
+    }
+
     Benchmark("secp256k1 recover (bare C)", configuration: perKilo) { benchmark in
         let context = secp256k1_context_create(UInt32(SECP256K1_CONTEXT_NONE))!
         defer { secp256k1_context_destroy(context) }
