@@ -26,10 +26,13 @@ public final class Relayer: Sendable {
     /// Where sends, receipts and failures are logged (never keys or raw transactions).
     public let logger: Logger
 
-    private let keys: [PrivateKey]
-    private let lanes: [AsyncLock]
+    let keys: [PrivateKey]
+    /// One per key: held while a nonce is handed out, signed, journaled and broadcast.
+    let lanes: [AsyncLock]
     private let cursor = Atomic<Int>(0)
     let metrics: RelayerMetrics
+    /// Nonce holes the last sweep found (``fillNonceHoles(below:)`` fills those it finds again).
+    let nonceHoles = Mutex<Set<NonceHole>>([])
 
     /// A relayer sending from `keys` (at least one) through `rpc`, journaling into `journal`.
     public init(rpc: RPCClient, keys: [PrivateKey], journal: any TransactionJournal, configuration: RelayerConfiguration,
@@ -69,7 +72,7 @@ public final class Relayer: Sendable {
         try await latestBlock().gasLimit
     }
 
-    private func latestBlock() async throws(RelayerError) -> Block {
+    func latestBlock() async throws(RelayerError) -> Block {
         do throws(RPCError) {
             guard let block = try await rpc.getBlockByNumber(.latest) else { throw RPCError.missingResult }
             return block
@@ -289,11 +292,15 @@ public final class Relayer: Sendable {
         _ = try? await journal.update(key: entry.key, JournalUpdate(status: entry.status, outcome: outcome))
     }
 
-    /// After a restart: re-broadcasts every unfinished transaction of this network and waits for the
+    /// After a restart, and on every recovery sweep: fills the nonce holes found by this sweep and the one before
+    /// (``fillNonceHoles(below:)``), re-broadcasts every unfinished transaction of this network and waits for the
     /// receipts (each up to the receipt timeout). Returns how many were still unfinished.
     @discardableResult
     public func resumeUnfinished() async -> Int {
-        guard let unfinished = try? await journal.unfinished(network: configuration.network) else { return 0 }
+        guard var unfinished = try? await journal.unfinished(network: configuration.network) else { return 0 }
+        if await fillNonceHoles(below: unfinished) > 0 {
+            unfinished = (try? await journal.unfinished(network: configuration.network)) ?? unfinished
+        }
         metrics.setPending(unfinished.count)
         await withTaskGroup(of: Void.self) { group in
             for entry in unfinished.sorted(by: { $0.nonce < $1.nonce }) {
@@ -311,7 +318,7 @@ public final class Relayer: Sendable {
 
     // MARK: Fees
 
-    private func currentFees(_ block: Block) async throws(RelayerError) -> Fees {
+    func currentFees(_ block: Block) async throws(RelayerError) -> Fees {
         do throws(RPCError) {
             if let base = block.baseFeePerGas, !configuration.forceLegacy {
                 let tip = (try? await rpc.maxPriorityFeePerGas()) ?? UInt256(1_000_000_000)

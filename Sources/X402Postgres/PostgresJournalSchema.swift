@@ -57,6 +57,9 @@ struct PostgresJournalSchema: Sendable {
                 WHERE status IN ('signed', 'pending')
             """,
             """
+            CREATE INDEX IF NOT EXISTS \(entries)_nonce ON \(entries) (network, relayer, nonce)
+            """,
+            """
             CREATE TABLE IF NOT EXISTS \(nonces) (
                 network TEXT NOT NULL,
                 relayer BYTEA NOT NULL,

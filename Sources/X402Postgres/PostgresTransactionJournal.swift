@@ -220,6 +220,16 @@ public struct PostgresTransactionJournal: TransactionJournal {
             """)
     }
 
+    /// Every entry of `relayer` on `network` with `nonce`, oldest first (then in insertion order).
+    public func entries(network: String, relayer: Address, nonce: UInt64) async throws(JournalError) -> [JournalEntry] {
+        guard let nonce = Int64(exactly: nonce) else { return [] }
+        return try await entries("read entries of a nonce", """
+            SELECT \(unescaped: PostgresJournalSchema.entryColumns) FROM \(unescaped: schema.entries)
+            WHERE network = \(network) AND relayer = \(ByteBuffer(bytes: relayer.bytes)) AND nonce = \(nonce)
+            ORDER BY created_at, sequence
+            """)
+    }
+
     // MARK: Rows
 
     private typealias EntryRow = (String, String, ByteBuffer, Int64, ByteBuffer, ByteBuffer, String, String, String,

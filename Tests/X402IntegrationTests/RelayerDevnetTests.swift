@@ -37,13 +37,64 @@ extension DevnetIntegrationTests {
         #expect(try await rpc.getTransactionCount(key.address) == 1)
     }
 
+    /// Two nonce holes under a waiting transaction: a nonce handed out whose transaction was never journaled (the
+    /// process died in between) and a transaction the journal has as mined that this chain never saw. The recovery
+    /// sweep notes them, fills them on its next pass, and everything behind them is mined.
+    @Test func recoverySweepFillsNonceHoles() async throws {
+        let rpc = try await TestDevnet.client()
+        let key = try PrivateKey(hex: "0x" + String(repeating: "4d", count: 31) + String(format: "%02x", UInt8(WallClock.millis() % 200 + 1)))
+        try await rpc.devnetSetBalance(key.address, UInt256(1_000_000_000_000_000_000))
+        let start = try await rpc.getTransactionCount(key.address, block: .pending)
+        let network = "eip155:84532"
+        let journal = InMemoryTransactionJournal()
+        let relayer = Relayer(rpc: rpc, keys: [key], journal: journal,
+                              configuration: RelayerConfiguration(chainId: 84532, receiptTimeout: .seconds(1)))
+        // `start`: handed out, never journaled.
+        #expect(try await journal.allocateNonce(network: network, relayer: key.address, chainNonce: start) == start)
+        // `start + 1`: journaled as mined, never broadcast.
+        #expect(try await journal.allocateNonce(network: network, relayer: key.address, chainNonce: start) == start + 1)
+        let baseFee = try #require(try await rpc.getBlockByNumber(.latest)?.baseFeePerGas)
+        let lost = EIP1559Transaction(chainId: 84532, nonce: start + 1, maxPriorityFeePerGas: 1, maxFeePerGas: baseFee * 4 + 1,
+                                      gasLimit: 21_000, to: scratchAddress(310), value: UInt256(7)).signed(with: key)
+        _ = try await journal.insert(JournalEntry(key: "test:lost:\(key.address.lowercased)", network: network, relayer: key.address,
+                                                  nonce: start + 1, hash: lost.hash, raw: lost.raw, purpose: "test", context: [:],
+                                                  createdAt: WallClock.millis()))
+        try await journal.update(key: "test:lost:\(key.address.lowercased)", JournalUpdate(status: .confirmed))
+        // Behind both: a new operation waits.
+        let request = RelayRequest(key: "test:behind:\(key.address.lowercased)", purpose: "test", to: scratchAddress(311), data: [],
+                                   gasLimit: 21_000)
+        guard case .pending(let waiting) = try await relayer.submit(request) else {
+            Issue.record("mined across two nonce holes")
+            return
+        }
+        #expect(waiting.nonce == start + 2)
+        // The first sweep only notes the holes (they could be sends in progress); the second fills them.
+        await relayer.resumeUnfinished()
+        #expect(try await rpc.getTransactionCount(key.address) == start)
+        await relayer.resumeUnfinished()
+        #expect(try await rpc.getTransactionCount(key.address) == start + 3)
+        #expect(try await journal.entry(key: request.key)?.status == .confirmed)
+        let filler = try await journal.entries(network: network, relayer: key.address, nonce: start)
+        #expect(filler.map(\.purpose) == ["nonce-filler"])
+        #expect(try await rpc.getTransactionReceipt(filler[0].hash)?.succeeded == true)
+        #expect(try await rpc.getTransactionReceipt(lost.hash)?.succeeded == true)
+        #expect(try await rpc.getBalance(scratchAddress(310)) >= UInt256(7))
+        // Nothing left to fill: a third sweep sends nothing.
+        await relayer.resumeUnfinished()
+        #expect(try await rpc.getTransactionCount(key.address) == start + 3)
+    }
+
     @Test(.enabled(if: FacilitatorProcess.isAvailable && ProcessInfo.processInfo.environment["X402_DATABASE_URL"] != nil,
                    "needs the x402 binary and X402_DATABASE_URL"))
     func twoInstancesShareOneRelayerKeyThroughPostgres() async throws {
         let f = try await FacilitatorFixture()
         let database = try #require(ProcessInfo.processInfo.environment["X402_DATABASE_URL"])
-        let relayerKey = Devnet.accounts[7]
-        let env = ["X402_DATABASE_URL": database, "X402_RELAYER_KEYS": relayerKey.privateKeyHex]
+        // A key of its own, funded here: a database kept from a run against an earlier devnet holds nonces of the
+        // dev accounts that this chain never counted.
+        let keyHex = Keccak256.hash("relayer \(WallClock.millis()) \(UInt64.random(in: 0...UInt64.max))").hex
+        let relayerKey = try PrivateKey(hex: keyHex)
+        try await f.rpc.devnetSetBalance(relayerKey.address, UInt256(10_000_000_000_000_000_000))
+        let env = ["X402_DATABASE_URL": database, "X402_RELAYER_KEYS": keyHex]
         let rpcURL = try await Devnet.shared().url
         let a = try FacilitatorProcess(rpcURL: rpcURL, dataDir: "/nonexistent", environment: env)
         defer { a.terminate() }

@@ -19,6 +19,7 @@ public enum JournalContract: String, CaseIterable, Sendable, CustomTestStringCon
     case lookupsByKeyAndHash
     case unfinishedIsSignedAndPendingOldestFirst
     case concurrentAllocationsAreDistinctAndConsecutive
+    case entriesOfANonceAreEveryAttemptOldestFirst
 
     public var testDescription: String { rawValue }
 
@@ -155,6 +156,29 @@ public enum JournalContract: String, CaseIterable, Sendable, CustomTestStringCon
                 return try await group.reduce(into: [UInt64]()) { $0.append($1) }
             }
             #expect(nonces.sorted() == Array(40..<240))
+        case .entriesOfANonceAreEveryAttemptOldestFirst:
+            func attempt(_ key: String, nonce: UInt64, seed: UInt64, createdAt: UInt64, network: String = network,
+                         relayer: Address = relayer) -> JournalEntry {
+                JournalEntry(key: key, network: network, relayer: relayer, nonce: nonce, hash: Self.hash(seed), raw: [0x02, UInt8(seed)],
+                             purpose: "deposit", context: [:], createdAt: createdAt)
+            }
+            let entries = [
+                attempt("second", nonce: 3, seed: 1, createdAt: 200), attempt("first", nonce: 3, seed: 2, createdAt: 100),
+                attempt("third", nonce: 3, seed: 3, createdAt: 200), attempt("next nonce", nonce: 4, seed: 4, createdAt: 50),
+                attempt("other network", nonce: 3, seed: 5, createdAt: 10, network: otherNetwork),
+                attempt("other relayer", nonce: 3, seed: 6, createdAt: 10, relayer: otherRelayer),
+            ]
+            for entry in entries { _ = try await journal.insert(entry) }
+            try await journal.update(key: "first", JournalUpdate(status: .rejected))
+            try await journal.update(key: "second", JournalUpdate(status: .confirmed))
+            let found = try await journal.entries(network: network, relayer: relayer, nonce: 3)
+            #expect(found.map(\.key) == ["first", "second", "third"])
+            #expect(found.map(\.status) == [.rejected, .confirmed, .signed])
+            #expect(try await journal.entries(network: network, relayer: relayer, nonce: 4).map(\.key) == ["next nonce"])
+            #expect(try await journal.entries(network: otherNetwork, relayer: relayer, nonce: 3).map(\.key) == ["other network"])
+            #expect(try await journal.entries(network: network, relayer: otherRelayer, nonce: 3).map(\.key) == ["other relayer"])
+            #expect(try await journal.entries(network: network, relayer: relayer, nonce: 5).isEmpty)
+            #expect(try await journal.entries(network: network, relayer: relayer, nonce: .max).isEmpty)
         }
     }
 

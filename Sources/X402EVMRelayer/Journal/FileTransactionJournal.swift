@@ -109,6 +109,12 @@ public actor FileTransactionJournal: TransactionJournal {
         return state.unfinished(network: network)
     }
 
+    /// Every entry of `relayer` on `network` with `nonce`, oldest first.
+    public func entries(network: String, relayer: Address, nonce: UInt64) async throws(JournalError) -> [JournalEntry] {
+        try usable()
+        return state.entries(network: network, relayer: relayer, nonce: nonce)
+    }
+
     /// Released nonces not handed out again.
     public func releasedNonceCount(network: String, relayer: Address) async throws(JournalError) -> Int {
         try usable()

@@ -57,6 +57,11 @@ public final class InMemoryTransactionJournal: TransactionJournal {
         state.withLock { $0.unfinished(network: network) }
     }
 
+    /// Every entry of `relayer` on `network` with `nonce`, oldest first.
+    public func entries(network: String, relayer: Address, nonce: UInt64) async throws(JournalError) -> [JournalEntry] {
+        state.withLock { $0.entries(network: network, relayer: relayer, nonce: nonce) }
+    }
+
     /// Released nonces not handed out again.
     public func releasedNonceCount(network: String, relayer: Address) async throws(JournalError) -> Int {
         state.withLock { $0.releasedCount(NonceScope(network: network, relayer: relayer)) }

@@ -101,6 +101,13 @@ struct JournalState: Sendable {
     }
 
     /// Entries still `signed` or `pending`, oldest first (then in insertion order).
+    func entries(network: String, relayer: Address, nonce: UInt64) -> [JournalEntry] {
+        entries.values
+            .filter { $0.entry.nonce == nonce && $0.entry.relayer == relayer && $0.entry.network == network }
+            .sorted { ($0.entry.createdAt, $0.sequence) < ($1.entry.createdAt, $1.sequence) }
+            .map(\.entry)
+    }
+
     func unfinished(network: String?) -> [JournalEntry] {
         unfinishedKeys.lazy
             .compactMap { entries[$0] }

@@ -136,6 +136,9 @@ public protocol TransactionJournal: Sendable {
     func entry(hash: Bytes32) async throws -> JournalEntry?
     /// Entries not yet final (`signed`, `pending`), oldest first, optionally of one network.
     func unfinished(network: String?) async throws -> [JournalEntry]
+    /// Every entry of `relayer` on `network` with `nonce`, whatever its status, oldest first: what the relayer looks
+    /// for when the chain has not counted a nonce it handed out (a nonce hole).
+    func entries(network: String, relayer: Address, nonce: UInt64) async throws -> [JournalEntry]
     /// Released nonces not yet handed out again (the nonce gaps), per relayer, for metrics.
     func releasedNonceCount(network: String, relayer: Address) async throws -> Int
 }
