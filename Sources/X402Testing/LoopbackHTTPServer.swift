@@ -94,11 +94,20 @@ public final class LoopbackHTTPServer: Sendable {
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
-    /// A loopback port with nothing listening on it (bound, then closed).
+    /// A loopback port with nothing listening on it: a connection is refused. The port stays bound (never listening)
+    /// for the life of the process, so no server started later, by a test running in parallel, can take it and answer.
     public static func closedPort() throws -> UInt16 {
-        let server = try LoopbackHTTPServer { _ in Response(body: []) }
-        server.stop()
-        return server.port
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { close(fd); throw POSIXError(.EADDRINUSE) }
+        return UInt16(bigEndian: address.sin_port)
     }
 
     /// Stops accepting and closes every open connection.
