@@ -25,13 +25,17 @@ import Darwin
 
 /// `x402 serve`: a paid reverse proxy that sells any HTTP API with batch-settlement, the channel manager inside.
 struct ServeCommand: AsyncParsableCommand {
+    /// The `--scheme` name of `exact` paid through Permit2.
+    static let exactPermit2 = "exact-permit2"
+
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Sell an HTTP API: a paid reverse proxy (batch-settlement and/or exact) with its channel manager.",
         discussion: """
             Routes: --route "GET /weather=$0.01" (repeatable) or --config FILE (JSON: upstream, payTo, network, \
             facilitator, routes [{route, price, description, mimeType, schemes}]). --scheme exact --scheme \
-            batch-settlement offers both on every route (the buyer picks). The upstream may answer with a \
+            batch-settlement offers both on every route (the buyer picks); exact-permit2 offers exact paid through \
+            Permit2 (for buyers that approved Permit2 for the token). The upstream may answer with a \
             Settlement-Overrides header ({"amount":"50%"}) to charge less than the route price. \
             Receiver-authorizer key: X402_AUTHORIZER_KEY or --authorizer-key-file; without one claims and refunds \
             are signed by the facilitator for X402_FACILITATOR_API_KEY. Storage: memory, file:DIR or postgres:URL. \
@@ -48,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
     var config: String?
 
     @Option(name: .customLong("scheme"),
-            help: "A scheme every route offers, in order (repeatable): batch-settlement, exact. Default batch-settlement.")
+            help: "A scheme every route offers, in order (repeatable): batch-settlement, exact, exact-permit2. Default batch-settlement.")
     var schemes: [String] = []
 
     @Option(help: "Facilitator base URL.")
@@ -136,14 +140,18 @@ struct ServeCommand: AsyncParsableCommand {
         let resourceServer = X402ResourceServer(facilitator: facilitatorClient)
         resourceServer.register(scheme, for: NetworkPattern(rawValue: network.rawValue))
         resourceServer.register(ExactServerScheme(), for: NetworkPattern(rawValue: network.rawValue))
-        let known = [BatchSettlement.scheme, Exact.scheme]
+        let known = [BatchSettlement.scheme, Exact.scheme, Self.exactPermit2]
         for name in schemes + specs.flatMap({ $0.schemes ?? [] }) where !known.contains(name) {
-            throw ValidationError("unknown scheme \(name): use \(known.joined(separator: " or "))")
+            throw ValidationError("unknown scheme \(name): use \(known.joined(separator: ", "))")
         }
         let offered = schemes.isEmpty ? [BatchSettlement.scheme] : schemes
         let table = try RouteTable(specs.map { spec in
-            let accepts = (spec.schemes ?? offered).map {
-                PaymentOption(scheme: $0, price: .money(.string(spec.price)), network: network, payTo: payTo.checksummed)
+            let accepts = (spec.schemes ?? offered).map { name in
+                // exact-permit2: `exact` paid through Permit2 (the buyer signs a permit for the Permit2 proxy).
+                name == Self.exactPermit2
+                    ? PaymentOption(scheme: Exact.scheme, price: .money(.string(spec.price)), network: network, payTo: payTo.checksummed,
+                                    extra: ["assetTransferMethod": .string(Exact.permit2TransferMethod)])
+                    : PaymentOption(scheme: name, price: .money(.string(spec.price)), network: network, payTo: payTo.checksummed)
             }
             return (spec.pattern, RouteConfig(accepts: accepts, description: spec.description, mimeType: spec.mimeType))
         })

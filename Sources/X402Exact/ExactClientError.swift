@@ -6,7 +6,8 @@ public struct ExactClientError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable {
         /// The requirement cannot be paid with `exact` on EVM (scheme, network, amount, addresses, domain).
         case invalidRequirements
-        /// The requirement asks for a Permit2 transfer; this client signs ERC-3009 authorizations only.
+        /// ``ExactClientScheme/authorization(for:now:nonce:)`` was asked for a Permit2 requirement (it builds
+        /// ERC-3009 authorizations; ``ExactClientScheme/permit2Authorization(for:now:nonce:)`` builds permits).
         case unsupportedTransferMethod
         /// A spending limit refused the payment (see ``ExactClientError/limit``).
         case limitExceeded

@@ -27,7 +27,9 @@ public struct ExactClientConfiguration: Sendable {
 
 /// The buyer side of `exact` on EVM: signs one ERC-3009 `TransferWithAuthorization` of the requirement's `amount`
 /// to its `payTo` (`validAfter` 0, `validBefore` now + `maxTimeoutSeconds`, a random nonce) on the token domain
-/// from `extra.name` / `extra.version` (or the default-asset table), as the SDK client does.
+/// from `extra.name` / `extra.version` (or the default-asset table), as the SDK client does. A requirement with
+/// `extra.assetTransferMethod` `"permit2"` gets a Permit2 `PermitWitnessTransferFrom` instead (spender the
+/// `x402ExactPermit2Proxy`, witness `{to: payTo, validAfter: 0}`); the payer must have approved Permit2 for the token.
 ///
 /// ```swift
 /// let exact = ExactClientScheme(wallet: PrivateKeySigner(key),
@@ -58,7 +60,8 @@ public final class ExactClientScheme: SchemeNetworkClient {
         return Bytes32(g.next(), g.next(), g.next(), g.next())
     }
 
-    /// The unsigned authorization this client would sign for `requirements` at unix second `now`, with its domain.
+    /// The unsigned ERC-3009 authorization this client would sign for `requirements` at unix second `now`, with its
+    /// domain (a Permit2 requirement throws `unsupportedTransferMethod`: see ``permit2Authorization(for:now:nonce:)``).
     public func authorization(for requirements: PaymentRequirements, now: UInt64, nonce: Bytes32) throws(ExactClientError)
         -> (TransferWithAuthorization, ERC3009Domain) {
         guard requirements.scheme == scheme else { throw ExactClientError(.invalidRequirements, "scheme is \(requirements.scheme)") }
@@ -94,10 +97,53 @@ public final class ExactClientScheme: SchemeNetworkClient {
         return (auth, domain)
     }
 
-    /// Checks the session and the limits, then signs the authorization. Every refusal is thrown before signing.
+    /// The unsigned Permit2 permit this client would sign for a requirement with `extra.assetTransferMethod`
+    /// `"permit2"` at unix second `now`, and its chain: spender the ``Exact/permit2ProxyAddress``, witness
+    /// `{to: payTo, validAfter: 0}`, deadline `now + maxTimeoutSeconds`, as the SDK client builds it.
+    public func permit2Authorization(for requirements: PaymentRequirements, now: UInt64, nonce: UInt256) throws(ExactClientError)
+        -> (ExactPermit2Authorization, chainId: UInt64) {
+        guard requirements.scheme == scheme else { throw ExactClientError(.invalidRequirements, "scheme is \(requirements.scheme)") }
+        guard let amount = TokenAmount(decimal: requirements.amount), amount.value > .zero else {
+            throw ExactClientError(.invalidRequirements, "amount '\(requirements.amount)' is not a positive uint256 decimal")
+        }
+        let chainId: UInt64, payTo: Address, token: Address
+        do {
+            chainId = try requirements.network.evmChainId()
+            payTo = try Address(hex: requirements.payTo)
+            token = try Address(hex: requirements.asset)
+        } catch {
+            throw ExactClientError(.invalidRequirements, "network, payTo or asset is unusable", underlying: error)
+        }
+        let timeout = requirements.maxTimeoutSeconds > 0 ? UInt64(requirements.maxTimeoutSeconds) : Exact.defaultTimeoutSeconds
+        let (deadline, overflow) = now.addingReportingOverflow(timeout)
+        guard !overflow else { throw ExactClientError(.invalidRequirements, "deadline overflows") }
+        let permit = ExactPermit2Authorization(from: wallet.address, token: token, amount: amount.value, nonce: nonce,
+                                               deadline: UInt256(deadline), to: payTo)
+        return (permit, chainId)
+    }
+
+    /// Checks the session and the limits, then signs the ERC-3009 authorization, or the Permit2 permit when the
+    /// requirement's `extra.assetTransferMethod` is `"permit2"`. Every refusal is thrown before signing.
     public func createPaymentPayload(for requirements: PaymentRequirements, context: PaymentPayloadContext) async throws -> SchemePayload {
         let now = configuration.clock()
+        if case .string(Exact.permit2TransferMethod)? = requirements.extra["assetTransferMethod"] {
+            let (permit, chainId) = try permit2Authorization(for: requirements, now: now, nonce: UInt256(word: configuration.nonce()))
+            return try await authorize(permit.amount, now: now, context: context) {
+                let signature = try await wallet.signTypedData(permit.typedData(chainId: chainId))
+                return ExactPermit2Payload(authorization: permit, signature: signature.bytes).jsonObject
+            }
+        }
         let (auth, domain) = try authorization(for: requirements, now: now, nonce: configuration.nonce())
+        return try await authorize(auth.value, now: now, context: context) {
+            let signature = try await auth.signTypedData(with: wallet, in: domain)
+            return ExactPayload(authorization: auth, signature: signature.bytes).jsonObject
+        }
+    }
+
+    /// The session and limit checks, then `sign`; a refusal is thrown before signing, and a failed signature gives
+    /// its budget reservation back.
+    private func authorize(_ value: UInt256, now: UInt64, context: PaymentPayloadContext,
+                           sign: () async throws -> JSONObject) async throws -> SchemePayload {
         do { try configuration.session?.check(requestURL: context.requestURL, now: now) } catch {
             switch error {
             case .expired(let at): throw ExactClientError(.sessionExpired, "the session expired at \(at)")
@@ -105,10 +151,10 @@ public final class ExactClientScheme: SchemeNetworkClient {
             case .originNotAllowed(let o): throw ExactClientError(.originNotAllowed, "origin \(o) is not allowed")
             }
         }
-        let price = auth.value.uint128 ?? .max
+        let price = value.uint128 ?? .max
         let caps = [configuration.limits.maxPerPayment, context.maxAmountPerPayment.flatMap { UInt128($0) }].compactMap { $0 }
-        if let cap = caps.min(), auth.value > UInt256(cap) {
-            throw ExactClientError(.limitExceeded, "amount \(auth.value) exceeds \(cap)", limit: .maxPerPayment)
+        if let cap = caps.min(), value > UInt256(cap) {
+            throw ExactClientError(.limitExceeded, "amount \(value) exceeds \(cap)", limit: .maxPerPayment)
         }
         var reserved: String?
         if let budget = configuration.limits.budget {
@@ -121,8 +167,7 @@ public final class ExactClientScheme: SchemeNetworkClient {
             reserved = origin
         }
         do {
-            let signature = try await auth.signTypedData(with: wallet, in: domain)
-            return SchemePayload(payload: ExactPayload(authorization: auth, signature: signature.bytes).jsonObject)
+            return SchemePayload(payload: try await sign())
         } catch {
             if let reserved { ledger.release(origin: reserved, amount: price, now: now) }
             throw ExactClientError(.signingFailed, "the wallet did not sign", underlying: error)

@@ -53,6 +53,40 @@ public enum ExactErrorCode: String, CaseIterable, Sendable, Codable, CustomStrin
     /// Defined by the SDK for an asset whose details could not be read.
     case failedToGetAssetInfo = "invalid_exact_evm_failed_to_get_asset_info"
 
+    // Permit2 payments (`permit2Authorization` payloads).
+    /// `permit2Authorization.spender` is not ``Exact/permit2ProxyAddress``.
+    case permit2InvalidSpender = "invalid_permit2_spender"
+    /// `witness.to` is not the requirement's `payTo`.
+    case permit2RecipientMismatch = "invalid_permit2_recipient_mismatch"
+    /// `deadline`, `witness.validAfter` or `permitted.amount` is not a decimal uint256.
+    case permit2PayloadFormat = "invalid_permit2_payload_format"
+    /// `deadline` is less than 6 seconds ahead.
+    case permit2DeadlineExpired = "permit2_deadline_expired"
+    /// `witness.validAfter` is in the future.
+    case permit2NotYetValid = "permit2_not_yet_valid"
+    /// `permitted.amount` is not exactly the requirement's `amount`.
+    case permit2AmountMismatch = "permit2_amount_mismatch"
+    /// `permitted.token` is not the requirement's `asset`.
+    case permit2TokenMismatch = "permit2_token_mismatch"
+    /// The signature is missing or is not the payer's (ECDSA without code, ERC-1271 with); also Permit2's revert.
+    case permit2InvalidSignature = "invalid_permit2_signature"
+    /// The payer has not approved Permit2 for at least the amount.
+    case permit2AllowanceRequired = "permit2_allowance_required"
+    /// The payer's balance could not be read (fail closed).
+    case balanceCheckFailed = "balance_check_failed"
+    /// Settle: the proxy refused a zero amount.
+    case permit2InvalidAmount = "invalid_permit2_amount"
+    /// Settle: the proxy refused a zero destination.
+    case permit2InvalidDestination = "invalid_permit2_destination"
+    /// Settle: the proxy refused a zero owner.
+    case permit2InvalidOwner = "invalid_permit2_owner"
+    /// Settle: the proxy refused to settle before `validAfter`.
+    case permit2PaymentTooEarly = "permit2_payment_too_early"
+    /// Settle: an EIP-2612 permit's value differs from the permitted amount.
+    case permit2AmountMismatch2612 = "permit2_2612_amount_mismatch"
+    /// Settle: Permit2 refused the nonce (already used).
+    case permit2InvalidNonce = "permit2_invalid_nonce"
+
     /// The wire string.
     public var description: String { rawValue }
 }

@@ -16,7 +16,8 @@ public struct ExactServerScheme: EVMServerScheme {
     /// A scheme with the default-asset table.
     public init() {}
 
-    /// `payTo` and `asset` in EIP-55 form, and the token domain of a default asset when the route did not set it.
+    /// `payTo` and `asset` in EIP-55 form, and the token domain of a default asset when the route did not set it
+    /// (required unless `extra.assetTransferMethod` is `"permit2"`: a Permit2 payment is signed on Permit2's domain).
     ///
     /// - Throws: ``X402Error`` `invalid_payment_requirements` when `payTo` or `asset` is not an address, or the
     ///   requirement lacks the token's EIP-712 `name` / `version` (every authorization would be unverifiable).
@@ -30,6 +31,8 @@ public struct ExactServerScheme: EVMServerScheme {
             throw X402Error(.invalidPaymentRequirements, "exact: payTo and asset must be addresses", underlying: error)
         }
         enhanced.fillDefaultAssetExtra()
+        // A Permit2 payment is signed on Permit2's domain, not the token's.
+        if case .string(Exact.permit2TransferMethod)? = enhanced.extra["assetTransferMethod"] { return enhanced }
         guard case .string? = enhanced.extra["name"], case .string? = enhanced.extra["version"] else {
             throw X402Error(.invalidPaymentRequirements, "exact: the token's EIP-712 extra.name and extra.version are required")
         }

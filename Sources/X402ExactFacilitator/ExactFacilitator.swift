@@ -51,6 +51,12 @@ public final class ExactFacilitator: SchemeNetworkFacilitator {
 
     /// Checks the payment without moving funds.
     public func verify(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> VerifyResponse {
+        if ExactPermit2Payload.isPermit2(payload.payload) {
+            switch await checkPermit2(payload, requirements: requirements) {
+            case .success(let payment): return VerifyResponse(isValid: true, payer: payment.payer.checksummed)
+            case .failure(let failure): return failure.verifyResponse
+            }
+        }
         switch await check(payload, requirements: requirements, simulate: true) {
         case .success(let payment): return VerifyResponse(isValid: true, payer: payment.payer.checksummed)
         case .failure(let failure): return failure.verifyResponse
@@ -90,14 +96,17 @@ public final class ExactFacilitator: SchemeNetworkFacilitator {
     static let erc6492MagicSuffix: [UInt8] = Array(repeating: [0x64, 0x92], count: 16).flatMap { $0 }
 
     /// The asset must be a contract (cached once seen).
-    func checkAsset(_ p: ExactCheckedPayment) async -> ExactRuleFailure? {
-        if knownAssets.withLock({ $0.contains(p.token) }) { return nil }
+    func checkAsset(_ p: ExactCheckedPayment) async -> ExactRuleFailure? { await assetFailure(p.token, payer: p.payer) }
+
+    /// Why `token` cannot be paid with (no code, or its code could not be read); nil for a contract.
+    func assetFailure(_ token: Address, payer: Address) async -> ExactRuleFailure? {
+        if knownAssets.withLock({ $0.contains(token) }) { return nil }
         let code: [UInt8]
-        do { code = try await relayer.rpc.getCode(p.token) } catch {
-            return failure(.failedToGetAssetInfo, p, "\(error)")
+        do { code = try await relayer.rpc.getCode(token) } catch {
+            return ExactRuleFailure(ErrorReason(.failedToGetAssetInfo), message: String("\(error)".prefix(300)), payer: payer)
         }
-        if code.isEmpty { return failure(.assetNotDeployedContract, p) }
-        knownAssets.withLock { _ = $0.insert(p.token) }
+        if code.isEmpty { return ExactRuleFailure(ErrorReason(.assetNotDeployedContract), payer: payer) }
+        knownAssets.withLock { _ = $0.insert(token) }
         return nil
     }
 

@@ -17,6 +17,7 @@ extension ExactFacilitator {
     /// `transferWithAuthorization`, waits for the receipt and checks its `Transfer` log. A settle retried for an
     /// authorization already sent is answered from its transaction, without sending anything.
     public func settle(_ payload: PaymentPayload, requirements: PaymentRequirements) async throws -> SettleResponse {
+        if ExactPermit2Payload.isPermit2(payload.payload) { return await settlePermit2(payload, requirements: requirements) }
         let parsed: ExactPayload
         do { parsed = try ExactPayload(payload.payload) } catch {
             return .failure(error.reason, message: error.description, network: network)
@@ -49,7 +50,8 @@ extension ExactFacilitator {
             ])
             return .failure(ErrorReason(code), message: String(error.description.prefix(300)), network: network, payer: payer)
         }
-        return await respond(outcome, token: payment.token, auth: auth)
+        return await respond(outcome, token: payment.token, from: auth.from, to: auth.to, value: auth.value,
+                             call: "transferWithAuthorization")
     }
 
     /// The answer for an authorization this facilitator already sent (its recorded answer, else its transaction
@@ -65,13 +67,15 @@ extension ExactFacilitator {
         if let outcome = entry.outcome, let recorded = try? X402JSON.decode(SettleResponse.self, from: .object(outcome)) {
             return recorded
         }
-        return await respond(await relayer.resume(entry, replayed: true), token: token, auth: auth)
+        return await respond(await relayer.resume(entry, replayed: true), token: token, from: auth.from, to: auth.to, value: auth.value,
+                             call: "transferWithAuthorization")
     }
 
     /// Unconfirmed: `settlement_pending` with the hash. Reverted: `transaction_failed`. Mined without the token's
     /// `Transfer(from, to, value)`: `invalid_exact_evm_transfer_event_mismatch`. Final answers are journaled.
-    func respond(_ outcome: RelayOutcome, token: Address, auth: TransferWithAuthorization) async -> SettleResponse {
-        let payer = auth.from.checksummed
+    func respond(_ outcome: RelayOutcome, token: Address, from: Address, to: Address, value: UInt256, call: String) async
+        -> SettleResponse {
+        let payer = from.checksummed
         switch outcome {
         case .pending(let entry):
             return .failure(ErrorReason(.settlementPending), message: "transfer broadcast, receipt not yet available",
@@ -79,9 +83,9 @@ extension ExactFacilitator {
         case .mined(let entry, let receipt, _):
             let response: SettleResponse
             if !receipt.succeeded {
-                response = .failure(ErrorReason(.transactionFailed), message: "transferWithAuthorization reverted", network: network,
+                response = .failure(ErrorReason(.transactionFailed), message: "\(call) reverted", network: network,
                                     transaction: entry.hash.hex, payer: payer)
-            } else if !ExactTokenCalls.hasTransfer(receipt, token: token, auth) {
+            } else if !ExactTokenCalls.hasTransfer(receipt, token: token, from: from, to: to, value: value) {
                 response = .failure(ErrorReason(.transferEventMismatch), message: "receipt has no Transfer(from, to, value) of the token",
                                     network: network, transaction: entry.hash.hex, payer: payer)
             } else {

@@ -46,11 +46,11 @@ enum ExactTokenCalls {
     }
 
     /// Whether `receipt` carries the token's ERC-20 `Transfer(from, to, value)` (the settlement's evidence).
-    static func hasTransfer(_ receipt: TransactionReceipt, token: Address, _ auth: TransferWithAuthorization) -> Bool {
+    static func hasTransfer(_ receipt: TransactionReceipt, token: Address, from: Address, to: Address, value: UInt256) -> Bool {
         receipt.logs.contains { log in
             log.address == token && log.topics.count == 3 && log.topics[0] == TokenABI.transferEventTopic
-                && log.topics[1] == auth.from.word && log.topics[2] == auth.to.word
-                && log.data.count >= 32 && (try? Bytes32(log.data.suffix(32))).map { UInt256(word: $0) } == auth.value
+                && log.topics[1] == from.word && log.topics[2] == to.word
+                && log.data.count >= 32 && (try? Bytes32(log.data.suffix(32))).map { UInt256(word: $0) } == value
         }
     }
 }

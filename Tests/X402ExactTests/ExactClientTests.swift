@@ -61,7 +61,10 @@ final class CountingSigner: TypedDataSigner {
         let signer = CountingSigner()
         let scheme = Self.scheme(signer)
         for change in [{ (r: inout PaymentRequirements) in r.scheme = "batch-settlement" }, { $0.amount = "0" }, { $0.amount = "ten" },
-                       { $0.payTo = "0x1234" }, { $0.network = "solana:mainnet" }, { $0.extra["assetTransferMethod"] = "permit2" }] {
+                       { $0.payTo = "0x1234" }, { $0.network = "solana:mainnet" },
+                       // Permit2 requirements are payable (ExactPermit2Tests), but not with these fields.
+                       { $0.extra["assetTransferMethod"] = "permit2"; $0.amount = "0" },
+                       { $0.extra["assetTransferMethod"] = "permit2"; $0.asset = "USDC" }] {
             var requirements = Sample.requirements()
             change(&requirements)
             await #expect(throws: ExactClientError.self) {
