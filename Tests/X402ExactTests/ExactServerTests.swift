@@ -37,5 +37,10 @@ import X402Exact
         await #expect(throws: X402Error.self) {
             _ = try await scheme.enhanceRequirements(unknownToken, supportedKind: Self.kind, facilitatorExtensions: [])
         }
+        // Paid through Permit2, the same token needs no EIP-712 domain of its own (the permit is on Permit2's).
+        var permit2 = unknownToken
+        permit2.extra["assetTransferMethod"] = "permit2"
+        let offer = try await scheme.enhanceRequirements(permit2, supportedKind: Self.kind, facilitatorExtensions: [])
+        #expect(offer.asset == (try Address(hex: unknownToken.asset)).checksummed && offer.extra == ["assetTransferMethod": "permit2"])
     }
 }
