@@ -49,6 +49,7 @@ extension Relayer {
         guard let journaled = try? await journal.entries(network: network, relayer: hole.sender, nonce: hole.nonce) else { return false }
         if let sent = journaled.last(where: { $0.status != .rejected }) {
             _ = try? await rpc.sendRawTransaction(sent.raw)
+            metrics.nonceHoleFilled(how: "rebroadcast")
             logger.warning("re-broadcast a journaled transaction the chain does not have", metadata: [
                 "relayer.tx": "\(sent.hash)", "relayer.nonce": "\(hole.nonce)", "relayer.status": "\(sent.status)",
             ])
@@ -75,6 +76,7 @@ extension Relayer {
                 logger.warning("nonce filler not accepted by the node", metadata: ["relayer.nonce": "\(hole.nonce)", "relayer.error": "\(error)"])
             }
             _ = try? await journal.update(key: entry.key, JournalUpdate(status: .pending))
+            metrics.nonceHoleFilled(how: "filler")
             logger.warning("filled a nonce hole with a zero-value transfer", metadata: [
                 "relayer.tx": "\(signed.hash)", "relayer.sender": "\(hole.sender)", "relayer.nonce": "\(hole.nonce)",
             ])

@@ -3,7 +3,8 @@ import Synchronization
 
 /// The relayer's metrics (swift-metrics; exported by whatever backend the process bootstrapped):
 /// `x402_relayer_transactions_total{network,status,purpose}`, `x402_relayer_gas_used_total{network,purpose}`,
-/// `x402_relayer_pending_transactions{network}`.
+/// `x402_relayer_pending_transactions{network}`, `x402_relayer_nonce_gaps{network,relayer}`,
+/// `x402_relayer_nonce_holes_filled_total{network,how}` (`rebroadcast` or `filler`).
 final class RelayerMetrics: Sendable {
     let network: String
     private let pending: Gauge
@@ -32,6 +33,11 @@ final class RelayerMetrics: Sendable {
             Counter(label: "x402_relayer_gas_used_total", dimensions: [("network", network), ("purpose", purpose)])
                 .increment(by: Int64(clamping: gasUsed))
         }
+    }
+
+    /// A nonce hole filled: `rebroadcast` (a journaled transaction sent again) or `filler` (a zero-value transfer).
+    func nonceHoleFilled(how: String) {
+        Counter(label: "x402_relayer_nonce_holes_filled_total", dimensions: [("network", network), ("how", how)]).increment()
     }
 
     /// Released nonces not yet reused, per relayer.
