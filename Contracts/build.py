@@ -4,6 +4,8 @@
 Artifact: {"contractName", "source", "compiler", "abi", "bytecode", "deployedBytecode"}.
 Vyper emits no `error` ABI entries; a contract's custom errors are listed one signature per line
 (e.g. `InvalidSignature()`) in Contracts/src/<stem>.errors and added to its ABI here.
+Modules shared by several contracts (no storage, `from .lib import <module>`) live in Contracts/src/lib/ and are
+not compiled on their own.
 Functions a contract decodes by hand in `__default__` (x402BatchSettlement's claim / claimWithSignature, to
 avoid Vyper's bounded memory copy of calldata arrays) are listed in Contracts/src/<stem>.abi.json
 ({"abi": [...]}); they are added to its ABI and the `fallback` entry is dropped (it only serves them).
@@ -46,7 +48,8 @@ def extra_entries(stem):
 
 
 def build(path):
-    out = vyper.compile_code(path.read_text(), contract_path=str(path.relative_to(ROOT)),
+    # resolved_path (absolute) lets `from .lib import m` find the shared modules in src/lib/
+    out = vyper.compile_code(path.read_text(), contract_path=str(path.relative_to(ROOT)), resolved_path=path,
                              output_formats=["abi", "bytecode", "bytecode_runtime"])
     abi = out["abi"]
     extra = extra_entries(path.stem)

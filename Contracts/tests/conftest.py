@@ -246,7 +246,8 @@ def devnet():
             pytest.fail("cannot start Devnet/devnet (set X402_RPC_URL to use a running devnet)")
         proc, url = launched
         ch = Chain(Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 120})), "rpc", proc)
-    for name in ("x402BatchSettlement", "ERC3009DepositCollector", "Permit2DepositCollector", "Permit2", "TestUSDC"):
+    for name in ("x402BatchSettlement", "ERC3009DepositCollector", "Permit2DepositCollector", "Permit2", "TestUSDC",
+                 "x402ExactPermit2Proxy"):
         code = ch.w3.eth.get_code(CANONICAL[name])
         assert code.hex().removeprefix("0x") == artifact(name)["deployedBytecode"].removeprefix("0x"), \
             f"{name} at {CANONICAL[name]} is not the current artifact"
