@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import X402Core
+import X402EVM
+import X402EVMMechanisms
+import X402EVMRPC
+import X402EVMRelayer
+import X402Exact
+import X402ExactFacilitator
+import X402Testing
+
+// `exact` paid through Permit2 against the devnet's Permit2 and x402ExactPermit2Proxy twins: the chain rules, settle
+// through the proxy with the receipt and Transfer log checked, a retried settle, a replay by another facilitator.
+extension DevnetIntegrationTests {
+    @Test func exactPermit2VerifySettleRetryAndReplay() async throws {
+        let f = try await ExactFixture()
+        let payTo = freshReceiver(320)
+        let requirements = ExactFixture.requirements(payTo: payTo, extra: ["assetTransferMethod": "permit2"])
+        let now = try await f.now()
+        func permit(_ nonce: UInt256, amount: UInt256 = 10000, token: Address = Devnet.testUSDC) -> ExactPermit2Authorization {
+            ExactPermit2Authorization(from: f.payer.address, token: token, amount: amount, nonce: nonce, deadline: UInt256(now + 3600),
+                                      to: payTo)
+        }
+        func payment(_ permit: ExactPermit2Authorization, signer: PrivateKey? = nil,
+                     accepted: PaymentRequirements = requirements) -> PaymentPayload {
+            let signature = (signer ?? f.payer).sign(digest: permit.digest(chainId: ExactFixture.chainId))
+            return PaymentPayload(payload: ExactPermit2Payload(authorization: permit, signature: signature.bytes).jsonObject, accepted: accepted)
+        }
+        func code(_ p: PaymentPayload, _ r: PaymentRequirements = requirements) async -> String {
+            let answer = await f.registry.verify(p, requirements: r)
+            return answer.isValid ? "valid" : answer.invalidReason?.rawValue ?? "?"
+        }
+        let nonce = UInt256(UInt64.random(in: 1...UInt64.max))
+
+        // No Permit2 allowance yet: refused, nothing sent.
+        #expect(await code(payment(permit(nonce))) == "permit2_allowance_required")
+        // The payer approves Permit2 once (a plain ERC-20 approve, its own gas).
+        try await f.rpc.devnetSetBalance(f.payer.address, UInt256(UInt64(1_000_000_000_000_000_000)))
+        let approve: [UInt8] = [0x09, 0x5e, 0xa7, 0xb3] + Exact.permit2Address.word.bytes + UInt256.max.word.bytes
+        let tx = LegacyTransaction(chainId: 84532, nonce: try await f.rpc.getTransactionCount(f.payer.address, block: .pending),
+                                   gasPrice: try await f.rpc.gasPrice(), gasLimit: 200_000, to: Devnet.testUSDC, data: approve)
+        #expect(try await f.rpc.waitForTransactionReceipt(try await f.rpc.sendRawTransaction(tx.signed(with: f.payer).raw)).succeeded)
+
+        // The chain rules: another signer, more than the balance, an asset without code.
+        #expect(await code(payment(permit(nonce), signer: ExactFixture.randomKey())) == "invalid_permit2_signature")
+        let rich = ExactFixture.requirements(payTo: payTo, amount: "2000000000", extra: ["assetTransferMethod": "permit2"])
+        #expect(await code(payment(permit(nonce, amount: 2_000_000_000), accepted: rich), rich) == "invalid_exact_evm_insufficient_balance")
+        let noCode = ExactFixture.requirements(payTo: payTo, asset: scratchAddress(321), extra: ["assetTransferMethod": "permit2"])
+        #expect(await code(payment(permit(nonce, token: scratchAddress(321)), accepted: noCode), noCode) == "asset_not_deployed_contract")
+
+        // Valid: settled through the proxy, funds payer → payTo.
+        let paid = payment(permit(nonce))
+        #expect(await code(paid) == "valid")
+        let settled = await f.registry.settle(paid, requirements: requirements)
+        #expect(settled.success && settled.payer == f.payer.address.checksummed, "\(settled)")
+        let receipt = try #require(try await f.rpc.getTransactionReceipt(try Bytes32(hex: settled.transaction)))
+        #expect(receipt.succeeded && receipt.from == f.relayerKey.address && receipt.to == Exact.permit2ProxyAddress)
+        #expect(try await f.tokenBalance(payTo) == 10000)
+        #expect(try await f.tokenBalance(f.payer.address) == 1_000_000_000 - 10000)
+        #expect(try await f.journal.entry(hash: try Bytes32(hex: settled.transaction))?.purpose == "exact-permit2-settle")
+
+        // Retried: the recorded answer, no second transaction.
+        let relayerNonce = try await f.rpc.getTransactionCount(f.relayerKey.address)
+        #expect(await f.registry.settle(paid, requirements: requirements) == settled)
+        #expect(try await f.rpc.getTransactionCount(f.relayerKey.address) == relayerNonce)
+
+        // Another facilitator (its own journal) settling the spent permit: Permit2 refuses the nonce; nothing moves.
+        let other = try await ExactFixture()
+        let replay = await other.registry.settle(paid, requirements: requirements)
+        #expect(!replay.success && replay.errorReason == "permit2_invalid_nonce", "\(replay)")
+        #expect(try await f.tokenBalance(payTo) == 10000)
+    }
+}
