@@ -48,6 +48,16 @@ def start_facilitator(chain, relayer, tmp_path):
                       env, tmp_path / "facilitator")
 
 
+def start_serve(upstream, fac, receiver, tmp_path, *schemes):
+    """`x402 serve` selling `GET /weather` for $0.001 with `schemes`, file storage, no claim or settle timers."""
+    env = dict(os.environ, X402_AUTHORIZER_KEY="0x" + os.urandom(32).hex())
+    env.pop("X402_DATABASE_URL", None)
+    return start_x402(["serve", "--upstream", upstream.url, "--facilitator", fac.url, "--pay-to", receiver.lower(),
+                       "--network", NET, "--port", "0", "--storage", f"file:{tmp_path / 'seller-data'}",
+                       "--route", "GET /weather=$0.001", *[a for name in schemes for a in ("--scheme", name)],
+                       "--claim-interval", "0", "--settle-interval", "0"], env, tmp_path / "serve")
+
+
 def sdk_buyer(payer):
     client = x402ClientSync()
     client.register(NET, ExactEvmScheme(EthAccountSigner(payer)))
@@ -94,12 +104,7 @@ def test_sdk_exact_buyer_pays_x402_serve(chain, tmp_path):
     upstream = Upstream()
     serve = None
     try:
-        env = dict(os.environ, X402_AUTHORIZER_KEY="0x" + os.urandom(32).hex())
-        env.pop("X402_DATABASE_URL", None)
-        serve = start_x402(["serve", "--upstream", upstream.url, "--facilitator", fac.url, "--pay-to", receiver.lower(),
-                            "--network", NET, "--port", "0", "--storage", f"file:{tmp_path / 'seller-data'}",
-                            "--route", "GET /weather=$0.001", "--scheme", "exact", "--scheme", "batch-settlement",
-                            "--claim-interval", "0", "--settle-interval", "0"], env, tmp_path / "serve")
+        serve = start_serve(upstream, fac, receiver, tmp_path, "exact", "batch-settlement")
         session = x402_requests(sdk_buyer(payer))
         for i in (1, 2):
             r = session.get(serve.url + "/weather", timeout=60)
@@ -156,12 +161,7 @@ def test_sdk_permit2_payloads_through_our_facilitator_and_x402_serve(chain, tmp_
         assert again.success and again.transaction == settled.transaction, again
         assert usdc.functions.balanceOf(receiver).call() == 1000
 
-        env = dict(os.environ, X402_AUTHORIZER_KEY="0x" + os.urandom(32).hex())
-        env.pop("X402_DATABASE_URL", None)
-        serve = start_x402(["serve", "--upstream", upstream.url, "--facilitator", fac.url, "--pay-to", receiver.lower(),
-                            "--network", NET, "--port", "0", "--storage", f"file:{tmp_path / 'seller-data'}",
-                            "--route", "GET /weather=$0.001", "--scheme", "exact-permit2",
-                            "--claim-interval", "0", "--settle-interval", "0"], env, tmp_path / "serve")
+        serve = start_serve(upstream, fac, receiver, tmp_path, "exact-permit2")
         session = x402_requests(sdk_buyer(payer))
         for i in (1, 2):
             r = session.get(serve.url + "/weather", timeout=60)
