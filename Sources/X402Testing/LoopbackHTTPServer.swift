@@ -73,6 +73,8 @@ public final class LoopbackHTTPServer: Sendable {
     /// Listens on `port` (0: any free port).
     public init(port: UInt16 = 0, _ handler: @escaping @Sendable (Request) -> Response) throws {
         self.handler = handler
+        // A port of `closedPort()`: released just before binding it here.
+        if port != 0, let held = Self.heldPorts.withLock({ $0.removeValue(forKey: port) }) { close(held) }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var one: Int32 = 1
@@ -95,7 +97,8 @@ public final class LoopbackHTTPServer: Sendable {
     }
 
     /// A loopback port with nothing listening on it: a connection is refused. The port stays bound (never listening)
-    /// for the life of the process, so no server started later, by a test running in parallel, can take it and answer.
+    /// for the life of the process, so no server of a test running in parallel can take it and answer, unless a
+    /// server is started on this very port (`init(port:)` releases it first).
     public static func closedPort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
@@ -107,8 +110,13 @@ public final class LoopbackHTTPServer: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
         guard bound else { close(fd); throw POSIXError(.EADDRINUSE) }
-        return UInt16(bigEndian: address.sin_port)
+        let port = UInt16(bigEndian: address.sin_port)
+        heldPorts.withLock { $0[port] = fd }
+        return port
     }
+
+    /// The sockets holding the ports of ``closedPort()``; a server started on one of them takes it over.
+    private static let heldPorts = Mutex<[UInt16: Int32]>([:])
 
     /// Stops accepting and closes every open connection.
     public func stop() {
