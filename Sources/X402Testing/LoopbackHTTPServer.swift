@@ -73,8 +73,6 @@ public final class LoopbackHTTPServer: Sendable {
     /// Listens on `port` (0: any free port).
     public init(port: UInt16 = 0, _ handler: @escaping @Sendable (Request) -> Response) throws {
         self.handler = handler
-        // A port of `closedPort()`: released just before binding it here.
-        if port != 0, let held = Self.heldPorts.withLock({ $0.removeValue(forKey: port) }) { close(held) }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var one: Int32 = 1
@@ -97,8 +95,7 @@ public final class LoopbackHTTPServer: Sendable {
     }
 
     /// A loopback port with nothing listening on it: a connection is refused. The port stays bound (never listening)
-    /// for the life of the process, so no server of a test running in parallel can take it and answer, unless a
-    /// server is started on this very port (`init(port:)` releases it first).
+    /// for the life of the process, so no server of a test running in parallel can take it and answer.
     public static func closedPort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
@@ -110,21 +107,26 @@ public final class LoopbackHTTPServer: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
         guard bound else { close(fd); throw POSIXError(.EADDRINUSE) }
-        let port = UInt16(bigEndian: address.sin_port)
-        heldPorts.withLock { $0[port] = fd }
-        return port
+        return UInt16(bigEndian: address.sin_port)
     }
 
-    /// The sockets holding the ports of ``closedPort()``; a server started on one of them takes it over.
-    private static let heldPorts = Mutex<[UInt16: Int32]>([:])
+    /// A loopback port that was free a moment ago (bound, then closed), for a server a test starts on it later.
+    /// Until then nothing holds it: unlike ``closedPort()``, another server may take it meanwhile.
+    public static func releasedPort() throws -> UInt16 {
+        let server = try LoopbackHTTPServer { _ in Response(body: []) }
+        server.stop()
+        return server.port
+    }
 
     /// Stops accepting and closes every open connection.
     public func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         // Under the lock: a connection's fd is removed (then closed) under it too, so no fd number is reused meanwhile.
+        // Once only: closing the listener's number twice could close another socket that reused it.
         open.withLock { state in
+            guard !state.stopped else { return }
             state.stopped = true
+            shutdown(listener, Int32(SHUT_RDWR))
+            close(listener)
             for fd in state.fds { shutdown(fd, Int32(SHUT_RDWR)) }
         }
     }
