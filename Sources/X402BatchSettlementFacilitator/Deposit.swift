@@ -1,6 +1,7 @@
 import X402BatchSettlement
 import X402Core
 import X402EVM
+import X402EVMMechanisms
 import X402EVMRPC
 import X402EVMRelayer
 
@@ -77,11 +78,9 @@ extension BatchSettlementFacilitator {
             case .malformed:
                 return .failure(VerifyFailure(reason: "invalid_eip2612_extension_format", message: nil))
             case .present(let info):
-                if info.from != config.payer { return .failure(VerifyFailure(reason: "eip2612_from_mismatch", message: nil)) }
-                if fields.asset != info.asset { return .failure(VerifyFailure(reason: "eip2612_asset_mismatch", message: nil)) }
-                if info.spender != configuration.permit2 { return .failure(VerifyFailure(reason: "eip2612_spender_not_permit2", message: nil)) }
-                if info.deadline < UInt256(now) + UInt256(BatchSettlement.authorizationValidityBuffer) {
-                    return .failure(VerifyFailure(reason: "eip2612_deadline_expired", message: nil))
+                if let reason = info.refusal(payer: config.payer, token: auth.permitted.token, permit2: configuration.permit2, now: now,
+                                             buffer: BatchSettlement.authorizationValidityBuffer) {
+                    return .failure(VerifyFailure(reason: reason, message: nil))
                 }
                 if info.amount != UInt256(amount) { return .failure(VerifyFailure(.eip2612AmountMismatch)) }
                 guard let data = try? EIP2612PermitData(value: info.amount, deadline: info.deadline, signature: info.signature) else {

@@ -8,12 +8,13 @@ import X402JSON
 
 // Permit2 `exact` payments (payloads with `permit2Authorization`, Python SDK `permit2_utils.py`): the payer approved
 // Permit2 once and signs a `PermitWitnessTransferFrom` whose spender is `x402ExactPermit2Proxy`; the facilitator
-// calls the proxy's `settle`, which can only pay the witness's `to`. The gas-sponsoring extensions (an EIP-2612
-// permit or a signed ERC-20 approval for a payer without a Permit2 allowance) are not taken: such a payer is
-// answered `permit2_allowance_required`.
+// calls the proxy's `settle`, which can only pay the witness's `to`. A payer without a Permit2 allowance may send an
+// EIP-2612 permit of Permit2 in the `eip2612GasSponsoring` extension: the proxy's `settleWithPermit` runs it first.
+// The ERC-20 approval extension (a signed approve transaction to relay) is not taken: `permit2_allowance_required`.
 extension ExactFacilitator {
     /// The offline rules, the signature (ECDSA for an account without code, ERC-1271 for a contract, no fallback),
-    /// the asset's code, the payer's Permit2 allowance and balance: the SDK's verify order.
+    /// the asset's code, the payer's Permit2 allowance (or, short of it, a valid `eip2612GasSponsoring` permit) and
+    /// balance: the SDK's verify order.
     func checkPermit2(_ payload: PaymentPayload, requirements: PaymentRequirements) async
         -> Result<ExactPermit2CheckedPayment, ExactRuleFailure> {
         let payment: ExactPermit2CheckedPayment
@@ -33,7 +34,16 @@ extension ExactFacilitator {
         let amount = payment.payload.authorization.amount
         // A failed allowance read counts as no allowance, as in the SDK.
         let allowance = await readUInt(ExactPermit2Calls.allowance, [.address(payer), .address(Exact.permit2Address)], at: payment.token)
-        guard let allowance, allowance >= amount else { return fail(.permit2AllowanceRequired) }
+        if allowance.map({ $0 < amount }) ?? true {
+            switch EIP2612Sponsorship.parse(payload.extensions) {
+            case .absent: return fail(.permit2AllowanceRequired)
+            case .malformed: return .failure(ExactRuleFailure(EIP2612Sponsorship.malformedReason, payer: payer))
+            case .present(let permit):
+                if let reason = permit.refusal(payer: payer, token: payment.token, permit2: Exact.permit2Address, now: configuration.now()) {
+                    return .failure(ExactRuleFailure(reason, payer: payer))
+                }
+            }
+        }
         guard let balance = await readUInt(TokenABI.balanceOf, [.address(payer)], at: payment.token) else { return fail(.balanceCheckFailed) }
         if balance < amount { return fail(.insufficientBalance) }
         return .success(payment)
@@ -77,7 +87,15 @@ extension ExactFacilitator {
         }
         let payer = payment.payer.checksummed
         let data: [UInt8]
-        do { data = try ExactPermit2Calls.settleCall(payment.payload.authorization, signature: payment.payload.signature) } catch {
+        do {
+            // With an EIP-2612 permit in the payload the proxy runs it first (as the SDK does whenever one is sent).
+            if case .present(let permit) = EIP2612Sponsorship.parse(payload.extensions) {
+                data = try ExactPermit2Calls.settleWithPermitCall(payment.payload.authorization, signature: payment.payload.signature,
+                                                                  permit: permit)
+            } else {
+                data = try ExactPermit2Calls.settleCall(payment.payload.authorization, signature: payment.payload.signature)
+            }
+        } catch {
             return .failure(ErrorReason(.transactionFailed), message: "\(error)", network: network, payer: payer)
         }
         let key = Self.permit2Key(network: network, payment.payload.authorization, digest: payment.digest)

@@ -71,3 +71,62 @@ extension DevnetIntegrationTests {
         #expect(try await f.tokenBalance(payTo) == 10000)
     }
 }
+
+extension DevnetIntegrationTests {
+    /// A payer that never approved Permit2 pays with an EIP-2612 permit of Permit2 in the `eip2612GasSponsoring`
+    /// extension: the facilitator checks it as the SDK does and settles through `settleWithPermit`; the payer sends
+    /// no transaction of its own.
+    @Test func exactPermit2WithEIP2612Sponsorship() async throws {
+        let f = try await ExactFixture()
+        let payTo = freshReceiver(322)
+        let requirements = ExactFixture.requirements(payTo: payTo, extra: ["assetTransferMethod": "permit2"])
+        let now = try await f.now()
+        let deadline = now + 3600
+        let permit = ExactPermit2Authorization(from: f.payer.address, token: Devnet.testUSDC, amount: 10000,
+                                               nonce: UInt256(UInt64.random(in: 1...UInt64.max)), deadline: UInt256(deadline), to: payTo)
+        // EIP-2612 Permit(owner, spender = Permit2, value, nonce 0, deadline) in the token's domain.
+        func eip2612(value: UInt256) -> String {
+            let typehash = Keccak256.hash("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)")
+            let structHash = Keccak256.hash(typehash.bytes + f.payer.address.word.bytes + Exact.permit2Address.word.bytes
+                                            + value.word.bytes + UInt256(0).word.bytes + UInt256(deadline).word.bytes)
+            let domain = ERC3009Domain(name: "USDC", version: "2", chainId: 84532, token: Devnet.testUSDC)
+            return f.payer.sign(digest: Keccak256.hash([0x19, 0x01] + domain.separator.bytes + structHash.bytes)).hex
+        }
+        func payment(value: UInt256 = 10000, spender: Address = Exact.permit2Address, from: Address? = nil,
+                     deadline sponsorDeadline: UInt64 = deadline) -> PaymentPayload {
+            let signature = f.payer.sign(digest: permit.digest(chainId: ExactFixture.chainId))
+            var p = PaymentPayload(payload: ExactPermit2Payload(authorization: permit, signature: signature.bytes).jsonObject,
+                                   accepted: requirements)
+            p.extensions = [EIP2612Sponsorship.key: ["info": [
+                "from": .string((from ?? f.payer.address).checksummed), "asset": .string(Devnet.testUSDC.checksummed),
+                "spender": .string(spender.checksummed), "amount": .string(value.description), "nonce": "0",
+                "deadline": .string(String(sponsorDeadline)), "signature": .string(eip2612(value: value)), "version": "1",
+            ]]]
+            return p
+        }
+        func code(_ p: PaymentPayload) async -> String {
+            let answer = await f.registry.verify(p, requirements: requirements)
+            return answer.isValid ? "valid" : answer.invalidReason?.rawValue ?? "?"
+        }
+        #expect(await code(payment(spender: Exact.permit2ProxyAddress)) == "eip2612_spender_not_permit2")
+        #expect(await code(payment(from: payTo)) == "eip2612_from_mismatch")
+        #expect(await code(payment(deadline: now)) == "eip2612_deadline_expired")
+        var malformed = payment()
+        malformed.extensions = [EIP2612Sponsorship.key: ["info": ["from": "0x12", "asset": "x", "spender": "x", "amount": "1",
+                                                                  "nonce": "0", "deadline": "1", "signature": "0x00"]]]
+        #expect(await code(malformed) == "invalid_eip2612_extension_format")
+
+        // A permit of another value passes verify (as in the SDK); the proxy refuses it before any transfer.
+        let mismatched = await f.registry.settle(payment(value: 9999), requirements: requirements)
+        #expect(!mismatched.success && mismatched.errorReason == "permit2_2612_amount_mismatch", "\(mismatched)")
+
+        let paid = payment()
+        #expect(await code(paid) == "valid")
+        let settled = await f.registry.settle(paid, requirements: requirements)
+        #expect(settled.success, "\(settled)")
+        let receipt = try #require(try await f.rpc.getTransactionReceipt(try Bytes32(hex: settled.transaction)))
+        #expect(receipt.succeeded && receipt.to == Exact.permit2ProxyAddress)
+        #expect(try await f.tokenBalance(payTo) == 10000)
+        #expect(try await f.rpc.getTransactionCount(f.payer.address) == 0)   // the payer sent nothing
+    }
+}
