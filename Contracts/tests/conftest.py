@@ -51,6 +51,15 @@ def err(sig: str, *args_types_values) -> bytes:
     return data
 
 
+def eip2612_signature(env, pk, value, deadline, spender=PERMIT2) -> bytes:
+    """The owner's 65-byte signature of EIP-2612 Permit(owner, spender, value, nonces(owner), deadline) on TestUSDC."""
+    owner = addr(pk)
+    nonce = env.usdc.functions.nonces(owner).call()
+    struct = keccak(encode(["bytes32", "address", "address", "uint256", "uint256", "uint256"],
+                           [EIP2612_PERMIT_TYPEHASH, owner, spender, value, nonce, deadline]))
+    return sign(pk, digest(domain4("USDC", "2", env.chain_id, USDC), struct))
+
+
 def new_key() -> str:
     return "0x" + os.urandom(32).hex()
 

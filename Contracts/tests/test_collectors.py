@@ -3,8 +3,8 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from conftest import (
-    ANVIL0, EIP2612_PERMIT_TYPEHASH, ERC3009_COLLECTOR, KEY2, PERMIT2, PERMIT2_COLLECTOR, SETTLEMENT, USDC,
-    addr, artifact, digest, domain4, err, new_key, selector, sign,
+    ANVIL0, ERC3009_COLLECTOR, KEY2, PERMIT2, PERMIT2_COLLECTOR, SETTLEMENT, USDC,
+    addr, artifact, digest, domain4, eip2612_signature, err, new_key, selector, sign,
 )
 from x402.mechanisms.evm.batch_settlement.encoding import (
     build_eip2612_permit_data, build_erc3009_collector_data, build_erc3009_deposit_nonce, build_permit2_collector_data,
@@ -86,11 +86,7 @@ def test_permit2_deposit_with_allowance(env):
 
 
 def _eip2612(env, pk, value, deadline, spender=PERMIT2):
-    owner = addr(pk)
-    nonce = env.usdc.functions.nonces(owner).call()
-    struct = keccak(encode(["bytes32", "address", "address", "uint256", "uint256", "uint256"],
-                           [EIP2612_PERMIT_TYPEHASH, owner, spender, value, nonce, deadline]))
-    sig = sign(pk, digest(domain4("USDC", "2", env.chain_id, USDC), struct))
+    sig = eip2612_signature(env, pk, value, deadline, spender)
     return build_eip2612_permit_data(str(value), str(deadline), sig[64], "0x" + sig[:32].hex(), "0x" + sig[32:64].hex())
 
 

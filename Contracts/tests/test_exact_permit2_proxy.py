@@ -8,8 +8,8 @@ from eth_utils import keccak
 from web3 import Web3
 
 from conftest import (
-    ANVIL0, CANONICAL, EIP2612_PERMIT_TYPEHASH, PERMIT2, PERMIT2_COLLECTOR, TOKEN_PERMISSIONS_TYPEHASH, USDC, ZERO,
-    addr, artifact, digest, domain4, err, new_key, permit2_domain, sign,
+    ANVIL0, CANONICAL, PERMIT2, PERMIT2_COLLECTOR, TOKEN_PERMISSIONS_TYPEHASH, USDC, ZERO,
+    addr, artifact, digest, eip2612_signature, err, new_key, permit2_domain, sign,
 )
 from x402.mechanisms.evm.constants import (
     PERMIT2_WITNESS_TYPES, X402_EXACT_PERMIT2_PROXY_ABI, X402_EXACT_PERMIT2_PROXY_ADDRESS,
@@ -89,11 +89,7 @@ def _settle_with_permit_data(permit2612, permit, owner, witness, sig):
 
 def _eip2612(env, pk, value, deadline, spender=PERMIT2):
     """EIP2612Permit tuple (value, deadline, r, s, v) signed on TestUSDC."""
-    owner = addr(pk)
-    nonce = env.usdc.functions.nonces(owner).call()
-    struct = keccak(encode(["bytes32", "address", "address", "uint256", "uint256", "uint256"],
-                           [EIP2612_PERMIT_TYPEHASH, owner, spender, value, nonce, deadline]))
-    sig = sign(pk, digest(domain4("USDC", "2", env.chain_id, USDC), struct))
+    sig = eip2612_signature(env, pk, value, deadline, spender)
     return (value, deadline, sig[:32], sig[32:64], sig[64])
 
 

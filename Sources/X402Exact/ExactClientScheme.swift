@@ -68,17 +68,7 @@ public final class ExactClientScheme: SchemeNetworkClient {
         if case .string("permit2")? = requirements.extra["assetTransferMethod"] {
             throw ExactClientError(.unsupportedTransferMethod, "the requirement asks for a permit2 transfer")
         }
-        guard let amount = TokenAmount(decimal: requirements.amount), amount.value > .zero else {
-            throw ExactClientError(.invalidRequirements, "amount '\(requirements.amount)' is not a positive uint256 decimal")
-        }
-        let chainId: UInt64, payTo: Address, token: Address
-        do {
-            chainId = try requirements.network.evmChainId()
-            payTo = try Address(hex: requirements.payTo)
-            token = try Address(hex: requirements.asset)
-        } catch {
-            throw ExactClientError(.invalidRequirements, "network, payTo or asset is unusable", underlying: error)
-        }
+        let (amount, chainId, payTo, token) = try Self.terms(requirements)
         let domain: ERC3009Domain
         if case .string(let name)? = requirements.extra["name"] {
             // The SDK client's default version is "1".
@@ -89,10 +79,8 @@ public final class ExactClientScheme: SchemeNetworkClient {
         } else {
             throw ExactClientError(.invalidRequirements, "EIP-712 domain parameters (name, version) required in extra")
         }
-        let timeout = requirements.maxTimeoutSeconds > 0 ? UInt64(requirements.maxTimeoutSeconds) : Exact.defaultTimeoutSeconds
-        let (before, overflow) = now.addingReportingOverflow(timeout)
-        guard !overflow else { throw ExactClientError(.invalidRequirements, "validBefore overflows") }
-        let auth = TransferWithAuthorization(from: wallet.address, to: payTo, value: amount.value, validAfter: .zero,
+        let before = try Self.expiry(requirements, now: now, of: "validBefore")
+        let auth = TransferWithAuthorization(from: wallet.address, to: payTo, value: amount, validAfter: .zero,
                                              validBefore: UInt256(before), nonce: nonce)
         return (auth, domain)
     }
@@ -103,23 +91,33 @@ public final class ExactClientScheme: SchemeNetworkClient {
     public func permit2Authorization(for requirements: PaymentRequirements, now: UInt64, nonce: UInt256) throws(ExactClientError)
         -> (ExactPermit2Authorization, chainId: UInt64) {
         guard requirements.scheme == scheme else { throw ExactClientError(.invalidRequirements, "scheme is \(requirements.scheme)") }
+        let (amount, chainId, payTo, token) = try Self.terms(requirements)
+        let deadline = try Self.expiry(requirements, now: now, of: "deadline")
+        let permit = ExactPermit2Authorization(from: wallet.address, token: token, amount: amount, nonce: nonce,
+                                               deadline: UInt256(deadline), to: payTo)
+        return (permit, chainId)
+    }
+
+    /// A requirement's positive amount, chain, `payTo` and asset, for both payload kinds.
+    private static func terms(_ requirements: PaymentRequirements) throws(ExactClientError)
+        -> (amount: UInt256, chainId: UInt64, payTo: Address, token: Address) {
         guard let amount = TokenAmount(decimal: requirements.amount), amount.value > .zero else {
             throw ExactClientError(.invalidRequirements, "amount '\(requirements.amount)' is not a positive uint256 decimal")
         }
-        let chainId: UInt64, payTo: Address, token: Address
         do {
-            chainId = try requirements.network.evmChainId()
-            payTo = try Address(hex: requirements.payTo)
-            token = try Address(hex: requirements.asset)
+            return (amount.value, try requirements.network.evmChainId(), try Address(hex: requirements.payTo),
+                    try Address(hex: requirements.asset))
         } catch {
             throw ExactClientError(.invalidRequirements, "network, payTo or asset is unusable", underlying: error)
         }
+    }
+
+    /// `now + maxTimeoutSeconds` (the SDK's hour when 0): `validBefore` or a permit's `deadline`, named `field`.
+    private static func expiry(_ requirements: PaymentRequirements, now: UInt64, of field: String) throws(ExactClientError) -> UInt64 {
         let timeout = requirements.maxTimeoutSeconds > 0 ? UInt64(requirements.maxTimeoutSeconds) : Exact.defaultTimeoutSeconds
-        let (deadline, overflow) = now.addingReportingOverflow(timeout)
-        guard !overflow else { throw ExactClientError(.invalidRequirements, "deadline overflows") }
-        let permit = ExactPermit2Authorization(from: wallet.address, token: token, amount: amount.value, nonce: nonce,
-                                               deadline: UInt256(deadline), to: payTo)
-        return (permit, chainId)
+        let (end, overflow) = now.addingReportingOverflow(timeout)
+        guard !overflow else { throw ExactClientError(.invalidRequirements, "\(field) overflows") }
+        return end
     }
 
     /// Checks the session and the limits, then signs the ERC-3009 authorization, or the Permit2 permit when the

@@ -66,11 +66,16 @@ public struct ExactPayload: Sendable, Hashable {
         authorization = TransferWithAuthorization(from: try address("from"), to: try address("to"), value: try amount("value"),
                                                   validAfter: try amount("validAfter"), validBefore: try amount("validBefore"),
                                                   nonce: nonce)
+        signature = try Self.signature(in: payload)
+    }
+
+    /// `payload.signature` as bytes: empty when absent or `null`, else `0x` hex (both `exact` payload kinds).
+    static func signature(in payload: JSONObject) throws(ExactPayloadError) -> [UInt8] {
         switch payload["signature"] {
         case nil, .null?:
-            signature = []
+            return []
         case .string(let hex)?:
-            do { signature = try Hex.decode(hex) } catch {
+            do { return try Hex.decode(hex) } catch {
                 throw ExactPayloadError(field: "signature", problem: "not 0x hex: \(error)")
             }
         default:

@@ -123,16 +123,7 @@ public struct ExactPermit2Payload: Sendable, Hashable {
             amount: try number(permitted, "amount", "\(p).permitted.amount"), spender: try address(auth, "spender", "\(p).spender"),
             nonce: try number(auth, "nonce", "\(p).nonce"), deadline: try number(auth, "deadline", "\(p).deadline"),
             to: try address(witness, "to", "\(p).witness.to"), validAfter: try number(witness, "validAfter", "\(p).witness.validAfter"))
-        switch payload["signature"] {
-        case nil, .null?:
-            signature = []
-        case .string(let hex)?:
-            do { signature = try Hex.decode(hex) } catch {
-                throw ExactPayloadError(field: "signature", problem: "not 0x hex: \(error)")
-            }
-        default:
-            throw ExactPayloadError(field: "signature", problem: "expected a string")
-        }
+        signature = try ExactPayload.signature(in: payload)
     }
 
     /// The wire object, in the SDK's key order; addresses checksummed, numbers as decimal strings.

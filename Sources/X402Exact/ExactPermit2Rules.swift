@@ -33,11 +33,11 @@ extension ExactRules {
         func fail(_ code: ExactErrorCode, _ message: String? = nil) -> Result<ExactPermit2CheckedPayment, ExactRuleFailure> {
             .failure(ExactRuleFailure(ErrorReason(code), message: message, payer: auth.from))
         }
-        guard payment.accepted.scheme == Exact.scheme, requirements.scheme == Exact.scheme else { return fail(.unsupportedScheme) }
-        guard payment.accepted.network == requirements.network else { return fail(.networkMismatch) }
         let chain: UInt64
-        do { chain = try requirements.network.evmChainId() } catch { return fail(.failedToGetNetworkConfig, "\(error)") }
-        if let chainId, chain != chainId { return fail(.failedToGetNetworkConfig, "this facilitator serves eip155:\(chainId)") }
+        switch chainRules(payment, requirements: requirements, chainId: chainId) {
+        case .success(let c): chain = c
+        case .failure(let f): return fail(f.code, f.message)
+        }
         guard auth.spender == Exact.permit2ProxyAddress else { return fail(.permit2InvalidSpender) }
         guard let payTo = try? Address(hex: requirements.payTo), payTo == auth.to else { return fail(.permit2RecipientMismatch) }
         let (earliest, overflow) = now.addingReportingOverflow(Exact.validityBuffer)

@@ -56,11 +56,11 @@ public enum ExactRules {
         func fail(_ code: ExactErrorCode, _ message: String? = nil) -> Result<ExactCheckedPayment, ExactRuleFailure> {
             .failure(ExactRuleFailure(ErrorReason(code), message: message, payer: auth.from))
         }
-        guard payment.accepted.scheme == Exact.scheme, requirements.scheme == Exact.scheme else { return fail(.unsupportedScheme) }
-        guard payment.accepted.network == requirements.network else { return fail(.networkMismatch) }
         let chain: UInt64
-        do { chain = try requirements.network.evmChainId() } catch { return fail(.failedToGetNetworkConfig, "\(error)") }
-        if let chainId, chain != chainId { return fail(.failedToGetNetworkConfig, "this facilitator serves eip155:\(chainId)") }
+        switch chainRules(payment, requirements: requirements, chainId: chainId) {
+        case .success(let c): chain = c
+        case .failure(let f): return fail(f.code, f.message)
+        }
         guard case .string(let name)? = requirements.extra["name"], case .string(let version)? = requirements.extra["version"] else {
             return fail(.missingEIP712Domain)
         }
@@ -75,5 +75,29 @@ public enum ExactRules {
         if payload.signature.isEmpty { return fail(.invalidSignature) }
         let domain = ERC3009Domain(name: name, version: version, chainId: chain, token: token)
         return .success(ExactCheckedPayment(payload: payload, domain: domain, digest: auth.digest(in: domain)))
+    }
+
+    /// The first rules of both payload kinds: scheme, network, and the chain (`eip155`, and the one the caller
+    /// serves); the chain id when they pass.
+    static func chainRules(_ payment: PaymentPayload, requirements: PaymentRequirements, chainId: UInt64?)
+        -> Result<UInt64, ChainRuleFailure> {
+        guard payment.accepted.scheme == Exact.scheme, requirements.scheme == Exact.scheme else {
+            return .failure(ChainRuleFailure(code: .unsupportedScheme))
+        }
+        guard payment.accepted.network == requirements.network else { return .failure(ChainRuleFailure(code: .networkMismatch)) }
+        let chain: UInt64
+        do { chain = try requirements.network.evmChainId() } catch {
+            return .failure(ChainRuleFailure(code: .failedToGetNetworkConfig, message: "\(error)"))
+        }
+        if let chainId, chain != chainId {
+            return .failure(ChainRuleFailure(code: .failedToGetNetworkConfig, message: "this facilitator serves eip155:\(chainId)"))
+        }
+        return .success(chain)
+    }
+
+    /// Why ``chainRules(_:requirements:chainId:)`` refused.
+    struct ChainRuleFailure: Error {
+        var code: ExactErrorCode
+        var message: String?
     }
 }

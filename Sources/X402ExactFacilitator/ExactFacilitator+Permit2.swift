@@ -68,17 +68,11 @@ extension ExactFacilitator {
     func settlePermit2(_ payload: PaymentPayload, requirements: PaymentRequirements) async -> SettleResponse {
         // A permit already sent (same payer, nonce and digest) for this requirement is answered from the journal,
         // before any rule: its nonce is spent on chain by then.
-        if let permit = try? ExactPermit2Payload(payload.payload).authorization, payload.accepted.scheme == scheme,
-           requirements.scheme == scheme, payload.accepted.network == requirements.network, requirements.network == network,
-           (try? Address(hex: requirements.payTo)) == permit.to, (try? Address(hex: requirements.asset)) == permit.token,
-           TokenAmount(decimal: requirements.amount)?.value == permit.amount,
-           let entry = try? await relayer.entry(forKey: Self.permit2Key(network: network, permit,
-                                                                        digest: permit.digest(chainId: configuration.chainId))) {
-            if let outcome = entry.outcome, let recorded = try? X402JSON.decode(SettleResponse.self, from: .object(outcome)) {
-                return recorded
-            }
-            return await respond(await relayer.resume(entry, replayed: true), token: permit.token, from: permit.from, to: permit.to,
-                                 value: permit.amount, call: "Permit2 settle")
+        if let permit = try? ExactPermit2Payload(payload.payload).authorization,
+           let previous = await previousAnswer(key: Self.permit2Key(network: network, permit, digest: permit.digest(chainId: configuration.chainId)),
+                                               payload: payload, requirements: requirements, token: permit.token, from: permit.from,
+                                               to: permit.to, value: permit.amount, call: "Permit2 settle") {
+            return previous
         }
         let payment: ExactPermit2CheckedPayment
         switch await checkPermit2(payload, requirements: requirements) {

@@ -22,8 +22,11 @@ extension ExactFacilitator {
         do { parsed = try ExactPayload(payload.payload) } catch {
             return .failure(error.reason, message: error.description, network: network)
         }
+        let sent = parsed.authorization
         if let token = try? Address(hex: requirements.asset),
-           let previous = await previousAnswer(parsed, token: token, payload: payload, requirements: requirements) {
+           let previous = await previousAnswer(key: Self.key(network: network, token: token, sent), payload: payload,
+                                               requirements: requirements, token: token, from: sent.from, to: sent.to,
+                                               value: sent.value, call: "transferWithAuthorization") {
             return previous
         }
         let payment: ExactCheckedPayment
@@ -54,21 +57,19 @@ extension ExactFacilitator {
                              call: "transferWithAuthorization")
     }
 
-    /// The answer for an authorization this facilitator already sent (its recorded answer, else its transaction
-    /// awaited again); nil when it never sent it, or when the requirement is not the one the authorization pays
-    /// (another seller replaying a payload is verified, and refused, like any other).
-    func previousAnswer(_ parsed: ExactPayload, token: Address, payload: PaymentPayload,
-                        requirements: PaymentRequirements) async -> SettleResponse? {
-        let auth = parsed.authorization
+    /// The answer for a payment this facilitator already sent under journal `key` (its recorded answer, else its
+    /// transaction awaited again); nil when it never sent it, or when the requirement is not the one the payment pays
+    /// (`value` of `token` to `to`: another seller replaying a payload is verified, and refused, like any other).
+    func previousAnswer(key: String, payload: PaymentPayload, requirements: PaymentRequirements, token: Address, from: Address,
+                        to: Address, value: UInt256, call: String) async -> SettleResponse? {
         guard payload.accepted.scheme == scheme, requirements.scheme == scheme, payload.accepted.network == requirements.network,
-              requirements.network == network, (try? Address(hex: requirements.payTo)) == auth.to,
-              TokenAmount(decimal: requirements.amount)?.value == auth.value,
-              let entry = try? await relayer.entry(forKey: Self.key(network: network, token: token, auth)) else { return nil }
+              requirements.network == network, (try? Address(hex: requirements.payTo)) == to,
+              (try? Address(hex: requirements.asset)) == token, TokenAmount(decimal: requirements.amount)?.value == value,
+              let entry = try? await relayer.entry(forKey: key) else { return nil }
         if let outcome = entry.outcome, let recorded = try? X402JSON.decode(SettleResponse.self, from: .object(outcome)) {
             return recorded
         }
-        return await respond(await relayer.resume(entry, replayed: true), token: token, from: auth.from, to: auth.to, value: auth.value,
-                             call: "transferWithAuthorization")
+        return await respond(await relayer.resume(entry, replayed: true), token: token, from: from, to: to, value: value, call: call)
     }
 
     /// Unconfirmed: `settlement_pending` with the hash. Reverted: `transaction_failed`. Mined without the token's

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import X402BatchSettlement
 import X402Core
 import X402EVM
 import X402EVMMechanisms
@@ -86,11 +87,10 @@ extension DevnetIntegrationTests {
                                                nonce: UInt256(UInt64.random(in: 1...UInt64.max)), deadline: UInt256(deadline), to: payTo)
         // EIP-2612 Permit(owner, spender = Permit2, value, nonce 0, deadline) in the token's domain.
         func eip2612(value: UInt256) -> String {
-            let typehash = Keccak256.hash("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)")
-            let structHash = Keccak256.hash(typehash.bytes + f.payer.address.word.bytes + Exact.permit2Address.word.bytes
-                                            + value.word.bytes + UInt256(0).word.bytes + UInt256(deadline).word.bytes)
+            let permit = EIP2612Permit(owner: f.payer.address, spender: Exact.permit2Address, value: value, nonce: 0,
+                                       deadline: UInt256(deadline))
             let domain = ERC3009Domain(name: "USDC", version: "2", chainId: 84532, token: Devnet.testUSDC)
-            return f.payer.sign(digest: Keccak256.hash([0x19, 0x01] + domain.separator.bytes + structHash.bytes)).hex
+            return f.payer.sign(digest: permit.digest(in: domain)).hex
         }
         func payment(value: UInt256 = 10000, spender: Address = Exact.permit2Address, from: Address? = nil,
                      deadline sponsorDeadline: UInt64 = deadline) -> PaymentPayload {
